@@ -1,0 +1,22 @@
+from django.contrib.auth import get_user_model
+from django.contrib.auth.backends import ModelBackend
+
+
+class UsernameOrPhoneBackend(ModelBackend):
+    """Sign in with a username or a mobile number (the same form, the same field)."""
+
+    def authenticate(self, request, username=None, password=None, **kwargs):
+        User = get_user_model()
+        if username is None:
+            username = kwargs.get(User.USERNAME_FIELD)
+        if username is None or password is None:
+            return None
+        try:
+            user = User._default_manager.get_by_username_or_phone(username)
+        except User.DoesNotExist:
+            # Run the hasher once so that unknown logins take as long as wrong passwords.
+            User().set_password(password)
+            return None
+        if user.check_password(password) and self.user_can_authenticate(user):
+            return user
+        return None

@@ -1,0 +1,43 @@
+from django import forms
+from django.contrib.auth.forms import AuthenticationForm
+from django.utils.translation import gettext_lazy as _
+from wagtail.users.forms import UserCreationForm, UserEditForm
+
+from .phone import normalize_phone
+
+KEXIANG_USER_FIELDS = ["full_name", "phone", "role", "school"]
+
+
+class _PhoneCleaningMixin:
+    def clean_phone(self):
+        value = self.cleaned_data.get("phone")
+        if not value:
+            return None
+        phone = normalize_phone(value)
+        if not phone:
+            raise forms.ValidationError(_("Enter an 11-digit mainland mobile number, such as 13800138000."))
+        return phone
+
+
+class KexiangUserCreationForm(_PhoneCleaningMixin, UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        fields = UserCreationForm.Meta.fields | set(KEXIANG_USER_FIELDS)
+
+
+class KexiangUserEditForm(_PhoneCleaningMixin, UserEditForm):
+    class Meta(UserEditForm.Meta):
+        fields = UserEditForm.Meta.fields | set(KEXIANG_USER_FIELDS)
+
+
+class SignInForm(AuthenticationForm):
+    """The site's sign-in form: one field takes a username or a mobile number."""
+
+    username = forms.CharField(
+        label=_("Username or mobile number"),
+        max_length=150,
+        widget=forms.TextInput(attrs={"autofocus": True, "autocomplete": "username", "inputmode": "text"}),
+    )
+    error_messages = {
+        "invalid_login": _("The username/mobile number or password is wrong. Check them and try again."),
+        "inactive": _("This account is disabled. Ask your school admin to enable it."),
+    }

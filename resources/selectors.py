@@ -1,0 +1,56 @@
+"""Reads for the library."""
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from .models import Resource, Stage
+
+
+def resource_visible_q(user):
+    """The resources `user` may see: public ones, their own, and their school's when shared with it."""
+    query = Q(visibility=Resource.Visibility.PUBLIC)
+    if user is not None and user.is_authenticated:
+        query |= Q(uploaded_by=user)
+        if user.school_id:
+            query |= Q(visibility=Resource.Visibility.SCHOOL, school_id=user.school_id)
+            query |= Q(visibility=Resource.Visibility.PAIRING, school_id__in=paired_school_ids(user.school_id))
+    return query
+
+
+def paired_school_ids(school_id, day=None):
+    """The school itself and every school paired with it on `day` (today by default)."""
+    from accounts.models import SchoolPairing
+
+    day = day or timezone.localdate()
+    active = SchoolPairing.objects.filter(Q(supporting_id=school_id) | Q(supported_id=school_id), starts_on__lte=day).filter(
+        Q(ends_on__isnull=True) | Q(ends_on__gte=day)
+    )
+    ids = {school_id}
+    for supporting_id, supported_id in active.values_list("supporting_id", "supported_id"):
+        ids.update((supporting_id, supported_id))
+    return ids
+
+
+def resource_list_visible(*, user):
+    return Resource.objects.filter(resource_visible_q(user))
+
+
+def resource_list_latest(*, user, limit=10):
+    return list(
+        resource_list_visible(user=user)
+        .select_related("subject", "grade", "stage")
+        .order_by("-created_at", "-id")[:limit]
+    )
+
+
+def browse_tree():
+    """Stages with their subjects and how many public resources each has: [(stage, [(subject, count)])]."""
+    counts = (
+        Resource.objects.filter(visibility=Resource.Visibility.PUBLIC, stage__isnull=False, subject__isnull=False)
+        .values("stage_id", "subject_id", "subject__name", "subject__position")
+        .annotate(n=Count("id"))
+        .order_by("subject__position", "subject__name")
+    )
+    by_stage = {}
+    for row in counts:
+        by_stage.setdefault(row["stage_id"], []).append({"id": row["subject_id"], "name": row["subject__name"], "count": row["n"]})
+    return [{"stage": stage, "subjects": by_stage.get(stage.pk, [])} for stage in Stage.objects.all()]

@@ -1,0 +1,257 @@
+"""Writes for the library: seeding the vocabulary, importing the catalogue and resources."""
+from dataclasses import dataclass, field
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from . import vocabulary
+from .catalogue import Catalogue
+from .models import ChapterNode, Edition, Grade, Resource, Stage, Subject, Textbook, Volume
+
+
+@dataclass
+class ImportCounts:
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+
+    @property
+    def changed(self):
+        return self.created + self.updated
+
+
+@dataclass
+class CatalogueImportReport:
+    books: ImportCounts = field(default_factory=ImportCounts)
+    chapters: ImportCounts = field(default_factory=ImportCounts)
+    skipped: list[str] = field(default_factory=list)
+
+    @property
+    def changed(self):
+        return self.books.changed + self.chapters.changed
+
+
+def vocabulary_seed(get_model=None):
+    """Create the national stages, grades, subjects, volumes and editions (idempotent).
+
+    `get_model` lets a data migration pass its historical models (apps.get_model).
+    """
+    get_model = get_model or (lambda name: globals()[name])
+    stage_model, grade_model = get_model("Stage"), get_model("Grade")
+    subject_model, volume_model, edition_model = get_model("Subject"), get_model("Volume"), get_model("Edition")
+    stages = {}
+    for code, name, position in vocabulary.STAGES:
+        stages[code], _created = stage_model.objects.update_or_create(
+            code=code, defaults={"name": name, "position": position}
+        )
+    for name, stage_code, position in vocabulary.GRADES:
+        grade_model.objects.update_or_create(name=name, defaults={"stage": stages[stage_code], "position": position})
+    for position, name in enumerate(vocabulary.SUBJECTS, start=1):
+        subject_model.objects.update_or_create(name=name, defaults={"position": position})
+    for position, name in enumerate(vocabulary.VOLUMES, start=1):
+        volume_model.objects.update_or_create(name=name, defaults={"position": position})
+    for name in vocabulary.EDITIONS:
+        edition_model.objects.get_or_create(name=name, defaults={"series": vocabulary.edition_series(name)})
+
+
+class _Lookup:
+    """Find-or-create for the small label tables, with one query per table up front."""
+
+    def __init__(self):
+        self.stages = {s.name: s for s in Stage.objects.all()}
+        self.grades = {g.name: g for g in Grade.objects.all()}
+        self.subjects = {s.name: s for s in Subject.objects.all()}
+        self.editions = {e.name: e for e in Edition.objects.all()}
+        self.volumes = {v.name: v for v in Volume.objects.all()}
+
+    def subject(self, name):
+        if name not in self.subjects:
+            self.subjects[name] = Subject.objects.create(name=name)
+        return self.subjects[name]
+
+    def edition(self, name, series=None):
+        if name not in self.editions:
+            self.editions[name] = Edition.objects.create(name=name, series=series or vocabulary.edition_series(name))
+        return self.editions[name]
+
+    def volume(self, name):
+        if name not in self.volumes:
+            self.volumes[name] = Volume.objects.create(name=name)
+        return self.volumes[name]
+
+
+def _apply(instance, values):
+    """Set `values` on `instance`; return the names of the fields that changed."""
+    changed = []
+    for name, value in values.items():
+        if getattr(instance, name) != value:
+            setattr(instance, name, value)
+            changed.append(name)
+    return changed
+
+
+@transaction.atomic
+def textbooks_import(*, catalogue: Catalogue) -> CatalogueImportReport:
+    """Create or update textbooks and chapter nodes by their catalogue ids. All or nothing."""
+    report = CatalogueImportReport(skipped=list(catalogue.skipped))
+    lookup = _Lookup()
+    existing = {t.external_id: t for t in Textbook.objects.all()}
+    new_books = []
+    for book in catalogue.books:
+        stage = lookup.stages.get(book.stage)
+        if stage is None:
+            report.skipped.append(
+                _("textbook %(id)s “%(title)s”: unknown stage “%(stage)s”")
+                % {"id": book.external_id, "title": book.title, "stage": book.stage}
+            )
+            continue
+        values = {
+            "title": book.title,
+            "stage_id": stage.pk,
+            "school_system": book.school_system,
+            "grade_id": lookup.grades[book.grade].pk if book.grade else None,
+            "grade_label": book.grade_label,
+            "subject_id": lookup.subject(book.subject).pk,
+            "edition_id": lookup.edition(book.edition, book.edition_series).pk,
+            "volume_id": lookup.volume(book.volume).pk,
+            "curriculum": book.curriculum,
+            "source_updated": book.source_updated,
+        }
+        textbook = existing.get(book.external_id)
+        if textbook is None:
+            textbook = Textbook(external_id=book.external_id, **values)
+            textbook.full_clean(validate_unique=False, validate_constraints=False)
+            new_books.append(textbook)
+            report.books.created += 1
+        elif changed := _apply(textbook, values):
+            textbook.save(update_fields=[name.removesuffix("_id") for name in changed])
+            report.books.updated += 1
+        else:
+            report.books.unchanged += 1
+    for textbook in Textbook.objects.bulk_create(new_books, batch_size=500):
+        existing[textbook.external_id] = textbook
+    if any(t.pk is None for t in new_books):  # backends that do not return ids from bulk_create
+        existing = {t.external_id: t for t in Textbook.objects.all()}
+
+    textbook_ids = {external_id: t.pk for external_id, t in existing.items()}
+    nodes = {n.external_id: n for n in ChapterNode.objects.all()}
+    missing_trees = set()
+    for record in catalogue.nodes:  # parents come before their children
+        textbook_pk = textbook_ids.get(record.textbook_id)
+        if textbook_pk is None:
+            missing_trees.add(record.textbook_id)
+            continue
+        parent = nodes.get(record.parent_id) if record.parent_id else None
+        values = {
+            "textbook_id": textbook_pk,
+            "parent_id": parent.pk if parent else None,
+            "title": record.title,
+            "kind": record.kind,
+            "depth": record.depth,
+            "position": record.position,
+            "path": record.path,
+        }
+        node = nodes.get(record.external_id)
+        if node is None:
+            node = ChapterNode.objects.create(external_id=record.external_id, **values)
+            nodes[record.external_id] = node
+            report.chapters.created += 1
+        elif changed := _apply(node, values):
+            node.save(update_fields=[name.removesuffix("_id") for name in changed])
+            report.chapters.updated += 1
+        else:
+            report.chapters.unchanged += 1
+    for textbook_id in sorted(missing_trees):
+        report.skipped.append(
+            _("chapter tree %(id)s: its textbook is not in the catalogue; import the catalogue with it")
+            % {"id": textbook_id}
+        )
+    return report
+
+
+RESOURCE_FIELDS = [
+    "title", "resource_type", "stage_id", "grade_id", "subject_id", "edition_id", "volume_id", "textbook_id",
+    "chapter_id", "textbook_title", "chapter_path", "lesson_title", "authors", "format", "duration_s", "size_bytes",
+    "width", "height", "source", "description", "tags", "file", "extra",
+]
+
+
+class _ChapterIndex:
+    """Chapter nodes of the known textbooks, found by textbook and title path."""
+
+    def __init__(self):
+        self.textbooks = {t.title: t for t in Textbook.objects.all()}
+        self.paths = {
+            (textbook_id, path): pk for pk, textbook_id, path in ChapterNode.objects.values_list("pk", "textbook_id", "path")
+        }
+
+    def find(self, textbook, chapter_path):
+        if textbook is None or not chapter_path:
+            return None
+        titles = [vocabulary.clean_label(title) for title in chapter_path]
+        # The deepest node that matches: a resource may name a 篇 under a 课 the tree lacks.
+        for end in range(len(titles), 0, -1):
+            pk = self.paths.get((textbook.pk, " > ".join(titles[:end])))
+            if pk:
+                return pk
+        return None
+
+
+def resources_import(*, rows, progress=None, batch_size=1000) -> ImportCounts:
+    """Create or update resources by external_id from checked rows (importing.check_row)."""
+    counts = ImportCounts()
+    lookup = _Lookup()
+    chapters = _ChapterIndex()
+    for start in range(0, len(rows), batch_size):
+        batch = rows[start:start + batch_size]
+        with transaction.atomic():
+            existing = {r.external_id: r for r in Resource.objects.filter(external_id__in=[row["external_id"] for row in batch])}
+            new = []
+            for row in batch:
+                values = _resource_values(row, lookup, chapters)
+                resource = existing.get(row["external_id"])
+                if resource is None:
+                    new.append(Resource(external_id=row["external_id"], **values))
+                    counts.created += 1
+                elif changed := _apply(resource, values):
+                    resource.save(update_fields=[name.removesuffix("_id") for name in changed] + ["updated_at"])
+                    counts.updated += 1
+                else:
+                    counts.unchanged += 1
+            Resource.objects.bulk_create(new)
+        if progress:
+            progress(min(start + batch_size, len(rows)), len(rows))
+    return counts
+
+
+def _resource_values(row, lookup, chapters):
+    stage_name, _system = vocabulary.normalize_stage(row["stage"]) if row["stage"] else ("", "")
+    grade_name = vocabulary.normalize_grade(row["grade"])
+    textbook = chapters.textbooks.get(vocabulary.clean_label(row["textbook"])) if row["textbook"] else None
+    stage = lookup.stages.get(stage_name)
+    grade = lookup.grades.get(grade_name)
+    return {
+        "title": row["title"][:300],
+        "resource_type": row["resource_type"],
+        "stage_id": stage.pk if stage else (textbook.stage_id if textbook else None),
+        "grade_id": grade.pk if grade else (textbook.grade_id if textbook else None),
+        "subject_id": lookup.subject(vocabulary.clean_label(row["subject"])).pk if row["subject"] else None,
+        "edition_id": lookup.edition(vocabulary.normalize_edition(row["edition"])).pk if row["edition"] else None,
+        "volume_id": lookup.volume(vocabulary.normalize_volume(row["volume"])).pk if row["volume"] else None,
+        "textbook_id": textbook.pk if textbook else None,
+        "chapter_id": chapters.find(textbook, row["chapter_path"]),
+        "textbook_title": row["textbook"][:200],
+        "chapter_path": row["chapter_path"],
+        "lesson_title": row["lesson_title"][:200],
+        "authors": row["authors"],
+        "format": row["format"][:20],
+        "duration_s": row["duration_s"],
+        "size_bytes": row["size_bytes"],
+        "width": row["width"],
+        "height": row["height"],
+        "source": row["source"][:200],
+        "description": row["description"],
+        "tags": row["tags"],
+        "file": row["file"][:1000],
+        "extra": row["extra"],
+    }
