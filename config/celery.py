@@ -17,3 +17,20 @@ app.conf.beat_schedule = {}
 def ping():
     """Round trip used by health checks and the broker integration test."""
     return "pong"
+
+
+def _ensure_local_broker_dirs(sender=None, **kwargs):
+    """The filesystem transport needs its folders before a worker or producer touches them."""
+    from django.conf import settings
+
+    options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
+    if settings.CELERY_BROKER_URL == "filesystem://":
+        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+            if options.get(key):
+                os.makedirs(options[key], exist_ok=True)
+        backend = getattr(settings, "CELERY_RESULT_BACKEND", "")
+        if backend.startswith("file://"):
+            os.makedirs(backend.removeprefix("file://"), exist_ok=True)
+
+
+app.on_after_configure.connect(_ensure_local_broker_dirs)

@@ -186,6 +186,8 @@ def _walk_tree(path, nodes, textbook_id, out, parent=None, depth=1, trail=()):
             raise _wrong_shape(path, _("a chapter tree is a list of nodes with id, title and child_nodes"))
         title = clean_label(node["title"])
         children = node.get("child_nodes") or []
+        if not isinstance(children, list):
+            raise _wrong_shape(path, _("a chapter tree is a list of nodes with id, title and child_nodes"))
         has_lesson_children = any(
             isinstance(c, dict) and _LESSON.match(clean_label(c.get("title"))) for c in children
         )

@@ -1,0 +1,96 @@
+"""Demo content for `make run`: the catalogue, resources, two paired schools and their people.
+
+Uses ../shared/data when it is beside the project (the real catalogue and a few thousand real
+resource records); otherwise the small built-in set in resources/demo/.
+"""
+import datetime
+from dataclasses import dataclass
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from accounts.models import School, SchoolPairing, User
+from research.models import GroupMembership, ResearchGroup
+
+from .catalogue import read_catalogue
+from .importing import read_resource_file
+from .models import HomePage, Resource, Subject
+from .services import resources_import, textbooks_import, vocabulary_seed
+
+BUILTIN_DIR = Path(__file__).resolve().parent / "demo"
+SHARED_RESOURCE_LIMIT = 3000
+
+DEMO_PASSWORD = "kexiang-demo"
+DEMO_USERS = [
+    # username, full name, phone, role, school key, staff/superuser
+    ("admin", "管理员", None, User.Role.SCHOOL_ADMIN, "city", True),
+    ("liwei", "李伟", "13800138000", User.Role.GROUP_LEADER, "city", False),
+    ("zhangfang", "张芳", "13900139000", User.Role.TEACHER, "village", False),
+    ("wangjing", "王静", "13700137000", User.Role.DISTRICT_RESEARCHER, None, False),
+]
+
+
+@dataclass
+class DemoSource:
+    catalogue: Path
+    resources: Path
+    limit: int | None
+    shared: bool
+
+
+def demo_source(shared_dir=None) -> DemoSource:
+    shared_dir = Path(shared_dir or settings.KEXIANG_SHARED_DATA_DIR)
+    jsonl = shared_dir / "smartedu_micro_lessons" / "resources.jsonl"
+    if (shared_dir / "smartedu_textbook_catalog").is_dir() and jsonl.is_file():
+        return DemoSource(shared_dir, jsonl, SHARED_RESOURCE_LIMIT, True)
+    return DemoSource(BUILTIN_DIR, BUILTIN_DIR / "resources.jsonl", None, False)
+
+
+def demo_is_loaded():
+    return User.objects.filter(username="admin").exists() and Resource.objects.exists()
+
+
+def demo_load(*, source: DemoSource, log=print):
+    vocabulary_seed()
+    report = textbooks_import(catalogue=read_catalogue(source.catalogue))
+    log(f"教材 textbooks: +{report.books.created}, 章节 chapters: +{report.chapters.created}")
+    rows, errors = read_resource_file(source.resources, limit=source.limit)
+    counts = resources_import(rows=rows)
+    log(f"资源 resources: +{counts.created} (updated {counts.updated}, skipped {len(errors)})")
+    _people_and_groups()
+    home = HomePage.objects.first()
+    if home and not home.intro:
+        home.intro = "<p>城乡结对学校共享教案、课件与微课，一起开展教研。</p>"
+        home.save_revision().publish()
+
+
+@transaction.atomic
+def _people_and_groups():
+    city, _c = School.objects.get_or_create(
+        name="城区实验小学", defaults={"short_name": "城区实验", "kind": School.Kind.SUPPORTING, "region": "示例市示例区"}
+    )
+    village, _c = School.objects.get_or_create(
+        name="乡村中心小学", defaults={"short_name": "乡村中心", "kind": School.Kind.SUPPORTED, "region": "示例市示例县"}
+    )
+    pairing, _c = SchoolPairing.objects.get_or_create(
+        supporting=city, supported=village,
+        defaults={"starts_on": datetime.date(2025, 9, 1), "ends_on": datetime.date(2028, 7, 31), "programme": "城乡学校结对帮扶"},
+    )
+    schools = {"city": city, "village": village}
+    users = {}
+    for username, full_name, phone, role, school_key, superuser in DEMO_USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = User(username=username, full_name=full_name, phone=phone, role=role,
+                        school=schools.get(school_key), is_staff=superuser, is_superuser=superuser)
+            user.set_password(DEMO_PASSWORD)
+            user.full_clean()
+            user.save()
+        users[username] = user
+    group, _c = ResearchGroup.objects.get_or_create(
+        name="三年级语文联合教研组", defaults={"pairing": pairing, "school": city, "subject": Subject.objects.filter(name="语文").first()}
+    )
+    for username, role in (("liwei", GroupMembership.Role.LEADER), ("zhangfang", GroupMembership.Role.MEMBER),
+                           ("wangjing", GroupMembership.Role.GUEST_EXPERT)):
+        GroupMembership.objects.get_or_create(group=group, user=users[username], defaults={"role": role})

@@ -1,0 +1,25 @@
+from django.core.management.base import BaseCommand, CommandError
+
+from resources.demo import DEMO_PASSWORD, demo_is_loaded, demo_load, demo_source
+from resources.exceptions import CatalogueError, ResourceImportError
+
+
+class Command(BaseCommand):
+    help = "Load demo content: the catalogue, resources, two paired schools, their people and a research group."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--force", action="store_true", help="load again even if demo content is there")
+        parser.add_argument("--shared-dir", default=None, help="folder of the third-party data (default ../shared/data)")
+
+    def handle(self, *args, force, shared_dir, **options):
+        if demo_is_loaded() and not force:
+            self.stdout.write("示例数据已加载，跳过 (demo content already loaded; --force to reload).")
+            return
+        source = demo_source(shared_dir)
+        where = f"{source.catalogue} (shared data)" if source.shared else "built-in demo set"
+        self.stdout.write(f"加载示例数据 loading demo content from {where} …")
+        try:
+            demo_load(source=source, log=self.stdout.write)
+        except (CatalogueError, ResourceImportError) as exc:
+            raise CommandError(str(exc)) from exc
+        self.stdout.write(self.style.SUCCESS(f"示例账号 demo logins: admin / liwei / zhangfang / wangjing, 密码 password {DEMO_PASSWORD}"))

@@ -1,0 +1,37 @@
+"""Headless Debian Chromium driven by Playwright, with the flags this machine needs."""
+import contextlib
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+ARTIFACTS = Path(os.environ.get("KEXIANG_TEST_ARTIFACTS", Path(__file__).resolve().parent.parent / "test-artifacts"))
+PHONE = {"width": 360, "height": 640}
+CHROMIUM_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking",
+    "--disable-component-update", "--disable-sync",
+]
+
+
+@contextlib.contextmanager
+def phone_page():
+    """A page at 360x640 with touch, as a cheap Android phone shows it."""
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("KEXIANG_CHROMIUM") or shutil.which("chromium")
+    with tempfile.TemporaryDirectory() as profile, sync_playwright() as playwright:
+        browser = playwright.chromium.launch_persistent_context(
+            profile, executable_path=executable, headless=True, args=CHROMIUM_ARGS, viewport=PHONE,
+            device_scale_factor=2, is_mobile=True, has_touch=True, locale="zh-CN",
+        )
+        try:
+            yield browser.pages[0] if browser.pages else browser.new_page()
+        finally:
+            browser.close()
+
+
+def screenshot(page, name):
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    return path
