@@ -25,7 +25,7 @@ def _ensure_local_broker_dirs(sender=None, **kwargs):
 
     options = getattr(settings, "CELERY_BROKER_TRANSPORT_OPTIONS", {})
     if settings.CELERY_BROKER_URL == "filesystem://":
-        for key in ("data_folder_in", "data_folder_out", "processed_folder"):
+        for key in ("data_folder_in", "data_folder_out", "processed_folder", "control_folder"):
             if options.get(key):
                 os.makedirs(options[key], exist_ok=True)
         backend = getattr(settings, "CELERY_RESULT_BACKEND", "")
