@@ -1,6 +1,7 @@
 from django import forms
 from django.contrib.auth.forms import AuthenticationForm
 from django.utils.translation import gettext_lazy as _
+from wagtail.admin.forms.auth import LoginForm as WagtailLoginForm
 from wagtail.users.forms import UserCreationForm, UserEditForm
 
 from .phone import normalize_phone
@@ -41,3 +42,17 @@ class SignInForm(AuthenticationForm):
         "invalid_login": _("The username/mobile number or password is wrong. Check them and try again."),
         "inactive": _("This account is disabled. Ask your school admin to enable it."),
     }
+
+
+class AdminLoginForm(WagtailLoginForm):
+    """The Wagtail admin's sign-in, saying that a mobile number works too."""
+
+    password = forms.CharField(
+        label=_("Password"), strip=False, widget=forms.PasswordInput(attrs={"placeholder": _("Enter password")})
+    )
+    error_messages = {**WagtailLoginForm.error_messages, "invalid_login": SignInForm.error_messages["invalid_login"]}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["username"].label = _("Username or mobile number")
+        self.fields["username"].widget.attrs["placeholder"] = _("Username or mobile number")

@@ -69,6 +69,7 @@ def test_library_filters_by_stage_subject_and_words(client):
     html = client.get("/resources/", {"q": "古诗 课件", "stage": "primary"}).content.decode()
     assert "古诗三首 课件" in html and "秋天的雨" not in html
     assert "共 1 个资源" in html
+    assert "共 2 个资源" in client.get("/resources/", {"stage": "primary"}).content.decode()
 
 
 def test_admin_login_page_is_served_in_chinese(client):

@@ -54,6 +54,7 @@ def test_wagtail_admin_sign_in_with_phone(client):
     page = client.get("/admin/login/")
     assert page.status_code == 200
     assert "登录" in page.content.decode()  # the admin is in Chinese by default
+    assert "用户名或手机号" in page.content.decode()
     response = client.post("/admin/login/", {"username": "13700137000", "password": PASSWORD})
     assert response.status_code == 302
     assert client.get("/admin/").status_code == 200

@@ -111,6 +111,7 @@ AUTHENTICATION_BACKENDS = [
     "accounts.backends.UsernameOrPhoneBackend",
 ]
 LOGIN_URL = "accounts:login"
+WAGTAILADMIN_USER_LOGIN_FORM = "accounts.forms.AdminLoginForm"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "/"
 AUTH_PASSWORD_VALIDATORS = [
