@@ -1,0 +1,98 @@
+"""Posters and storyboards (Pillow), from frames that media_pipeline.ffmpeg extracts."""
+import math
+import tempfile
+from pathlib import Path
+
+from PIL import Image, ImageDraw, ImageStat
+
+from . import ffmpeg
+
+POSTER_WIDTHS = (320, 640)
+STORYBOARD_THUMB_WIDTH = 160
+STORYBOARD_MAX_THUMBS = 100
+CANDIDATE_POINTS = (0.1, 0.25, 0.4, 0.55, 0.7, 0.85)
+
+
+def frame_score(image):
+    """How good a poster a frame makes: 0 for black or blank frames, higher for detail and light."""
+    grey = image.convert("L")
+    stat = ImageStat.Stat(grey)
+    mean, spread = stat.mean[0], stat.stddev[0]
+    if mean < 20 or spread < 6:  # black, or a flat colour (fade, blank slide)
+        return 0.0
+    return spread * min(1.0, mean / 80)
+
+
+def make_poster(src, outdir, info):
+    """poster-320.jpg and poster-640.jpg from the most representative non-black frame."""
+    outdir = Path(outdir)
+    if not info.has_video:
+        return make_placeholder_poster(outdir)
+    best, best_score = None, -1.0
+    with tempfile.TemporaryDirectory() as scratch:
+        for index, point in enumerate(CANDIDATE_POINTS):
+            frame = Path(scratch) / f"frame{index}.png"
+            try:
+                ffmpeg.extract_frame(src, info.duration * point, frame, width=max(POSTER_WIDTHS))
+            except Exception:  # noqa: BLE001 - a frame that cannot be read is simply not a candidate
+                continue
+            if not frame.exists():
+                continue
+            with Image.open(frame) as image:
+                score = frame_score(image)
+                if score > best_score:
+                    best, best_score = image.convert("RGB"), score
+        if best is None:
+            return make_placeholder_poster(outdir)
+        return _save_variants(best, outdir)
+
+
+def make_placeholder_poster(outdir):
+    """For audio-only lessons: a calm card with a speaker mark, in the same sizes as a real poster."""
+    image = Image.new("RGB", (640, 360), (11, 110, 79))
+    draw = ImageDraw.Draw(image)
+    draw.polygon([(270, 150), (300, 150), (340, 115), (340, 245), (300, 210), (270, 210)], fill=(255, 255, 255))
+    for radius in (30, 55):
+        draw.arc((340 - radius, 180 - radius, 340 + radius, 180 + radius), -45, 45, fill=(255, 255, 255), width=8)
+    return _save_variants(image, Path(outdir))
+
+
+def _save_variants(image, outdir):
+    paths = []
+    for width in POSTER_WIDTHS:
+        height = max(2, round(image.height * width / image.width))
+        path = outdir / f"poster-{width}.jpg"
+        image.resize((width, height), Image.LANCZOS).save(path, "JPEG", quality=80, optimize=True, progressive=True)
+        paths.append(path)
+    return paths
+
+
+def make_storyboard(src, outdir, info):
+    """storyboard.jpg (a grid of thumbnails) and storyboard.vtt (WebVTT cues with #xywh) for scrubbing."""
+    if not info.has_video:
+        return None
+    outdir = Path(outdir)
+    interval = max(2.0, math.ceil(info.duration / STORYBOARD_MAX_THUMBS))
+    count = max(1, math.ceil(info.duration / interval))
+    columns = min(10, count)
+    rows = math.ceil(count / columns)
+    width = STORYBOARD_THUMB_WIDTH
+    height = max(2, round(width * info.height / info.width / 2) * 2)
+    sprite = outdir / "storyboard.jpg"
+    ffmpeg.storyboard_sprite(src, sprite, interval=interval, columns=columns, rows=rows,
+                             thumb_width=width, thumb_height=height)
+    lines = ["WEBVTT", ""]
+    for index in range(count):
+        start, end = index * interval, min(info.duration, (index + 1) * interval)
+        x, y = (index % columns) * width, (index // columns) * height
+        lines += [f"{_vtt_time(start)} --> {_vtt_time(end)}", f"storyboard.jpg#xywh={x},{y},{width},{height}", ""]
+    (outdir / "storyboard.vtt").write_text("\n".join(lines), encoding="utf-8")
+    return sprite
+
+
+def _vtt_time(seconds):
+    millis = int(round(seconds * 1000))
+    hours, millis = divmod(millis, 3600_000)
+    minutes, millis = divmod(millis, 60_000)
+    secs, millis = divmod(millis, 1000)
+    return f"{hours:02d}:{minutes:02d}:{secs:02d}.{millis:03d}"
