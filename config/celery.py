@@ -9,8 +9,10 @@ app = Celery("kexiang")
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
 
-# The whole beat schedule lives here (STYLE.md); later issues add the sweeper.
-app.conf.beat_schedule = {}
+# The whole beat schedule lives here (STYLE.md).
+app.conf.beat_schedule = {
+    "sweep-stuck-transcodes": {"task": "media_pipeline.tasks.sweep_stuck_transcodes", "schedule": 300.0},
+}
 
 
 @app.task(name="kexiang.ping")

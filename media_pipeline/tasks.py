@@ -1,0 +1,59 @@
+"""Thin Celery tasks: ids in, fetch again, call the service."""
+import logging
+
+from celery import shared_task
+from celery.exceptions import SoftTimeLimitExceeded
+
+from .exceptions import MediaError
+from .models import MediaAsset
+from .services import TranscodeJob, media_assets_stuck
+
+log = logging.getLogger(__name__)
+
+# Errors that may go away on their own: a full disk being cleaned, a network volume blinking.
+TRANSIENT = (OSError,)
+
+
+@shared_task(
+    bind=True,
+    acks_late=True,
+    reject_on_worker_lost=True,  # a killed worker's message goes back to the queue
+    autoretry_for=TRANSIENT,
+    dont_autoretry_for=(MediaError, FileNotFoundError),
+    retry_backoff=30,
+    retry_backoff_max=600,
+    retry_jitter=True,
+    max_retries=3,
+    soft_time_limit=3 * 3600,
+    time_limit=3 * 3600 + 300,
+    queue="media",
+)
+def transcode_task(self, asset_id):
+    asset = MediaAsset.objects.filter(pk=asset_id).first()
+    if asset is None:
+        return "gone"
+    job = TranscodeJob(asset)
+    if not job.should_run():
+        return asset.state
+    job.start()
+    try:
+        job.run()
+    except FileNotFoundError as exc:
+        job.fail(MediaError(f"source missing: {exc}"))
+    except MediaError as exc:
+        log.warning("transcode of asset %s failed: %s", asset_id, exc.detail)
+        job.fail(exc)
+    except SoftTimeLimitExceeded:
+        job.fail(MediaError("time limit exceeded"))
+    return asset.state
+
+
+@shared_task(queue="default")
+def sweep_stuck_transcodes():
+    """Requeue jobs whose worker died (no heartbeat): the ladder is rebuilt from the start."""
+    requeued = []
+    for asset in media_assets_stuck():
+        MediaAsset.objects.filter(pk=asset.pk, state=MediaAsset.State.PROCESSING).update(state=MediaAsset.State.QUEUED)
+        transcode_task.delay(asset.pk)
+        requeued.append(asset.pk)
+    return requeued

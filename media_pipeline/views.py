@@ -1,0 +1,40 @@
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext
+from django.views.decorators.cache import never_cache
+
+from .models import MediaAsset
+
+
+def _asset_for(request, uid):
+    # Only the uploader follows the job; anyone else gets 404, not a hint that it exists.
+    return get_object_or_404(MediaAsset, uid=uid, owner=request.user)
+
+
+def asset_payload(asset):
+    return {
+        "uid": str(asset.uid),
+        "state": asset.state,
+        "state_label": str(asset.get_state_display()),
+        "progress": round(asset.progress, 4),
+        "percent": int(asset.progress * 100),
+        "error": gettext(asset.error_message) if asset.error_message else None,
+        "master_url": asset.master_url,
+        "poster_url": asset.poster_url,
+        "variants": asset.variants if asset.state == MediaAsset.State.READY else [],
+    }
+
+
+@never_cache
+@login_required
+def asset_progress(request, uid):
+    """GET /api/v1/media/<uid>/progress: the transcode's state and percentage, for the uploader."""
+    return JsonResponse(asset_payload(_asset_for(request, uid)))
+
+
+@login_required
+def asset_status(request, uid):
+    """The uploader's page for one recording: a progress bar that follows the JSON endpoint."""
+    asset = _asset_for(request, uid)
+    return render(request, "media_pipeline/asset_status.html", {"asset": asset, "payload": asset_payload(asset)})
