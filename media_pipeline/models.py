@@ -48,9 +48,14 @@ class MediaAsset(models.Model):
         return f"hls/{self.uid}"
 
     @property
+    def playable(self):
+        """True once the lowest rungs are published, before the higher ones are done."""
+        return bool(self.variants) and self.state in (self.State.PROCESSING, self.State.READY)
+
+    @property
     def master_url(self):
-        return f"{settings.MEDIA_URL}{self.output_name}/master.m3u8" if self.state == self.State.READY else None
+        return f"{settings.MEDIA_URL}{self.output_name}/master.m3u8" if self.playable else None
 
     @property
     def poster_url(self):
-        return f"{settings.MEDIA_URL}{self.output_name}/poster-640.jpg" if self.state == self.State.READY else None
+        return f"{settings.MEDIA_URL}{self.output_name}/poster-640.jpg" if self.playable else None

@@ -4,6 +4,7 @@ Output is built in a sibling `.partial` folder and renamed into place only when 
 worker killed mid-transcode never leaves a half ladder where viewers could find it.
 """
 import logging
+import os
 import re
 import shutil
 from dataclasses import dataclass, field
@@ -91,28 +92,60 @@ def write_master(outdir, variants):
     return path
 
 
-def transcode(src, outdir, *, on_progress=None, info=None):
-    """Turn `src` into OUTDIR/master.m3u8 + renditions + posters + storyboard. Raises MediaError."""
+def transcode(src, outdir, *, on_progress=None, on_playable=None, info=None, early_publish=True):
+    """Turn `src` into OUTDIR/master.m3u8 + renditions + posters + storyboard. Raises MediaError.
+
+    With `early_publish`, the audio and lowest rungs are encoded and published first (one decode),
+    `on_playable(result)` is called, and the higher rungs follow in a second decode and are added
+    to the master playlist: a lesson can go out as soon as the cheapest rung is there.
+    """
     src, outdir = Path(src), Path(outdir)
     info = info or ffmpeg.probe(src)
     rungs = rungs_for(short_side=info.short_side, has_video=info.has_video, has_audio=info.has_audio)
+    video = [r for r in rungs if r.lines]
+    first = [r for r in rungs if r.lines is None] + video[:1]
+    rest = video[1:] if early_publish else []
+    if not rest:
+        first = rungs
+    # Progress: the first pass is the small rungs, so it gets the smaller share.
+    split_at = 0.3 if rest else 0.9
+    result = TranscodeResult(outdir=outdir, info=info)
+
     partial = outdir.with_name(outdir.name + ".partial")
-    shutil.rmtree(partial, ignore_errors=True)  # what a killed worker left behind
-    partial.mkdir(parents=True)
+    more = outdir.with_name(outdir.name + ".partial2")
+    for leftover in (partial, more):
+        shutil.rmtree(leftover, ignore_errors=True)  # what a killed worker left behind
     try:
-        report = (lambda fraction: on_progress(0.9 * fraction)) if on_progress else None
-        ffmpeg.run_with_progress(ffmpeg.ladder_command(src, partial, info, rungs), info.duration, report)
-        result = TranscodeResult(outdir=outdir, info=info)
-        result.variants = [measure_variant(partial / rung.name, rung, info) for rung in rungs]
+        partial.mkdir(parents=True)
+        _encode(src, partial, info, first, on_progress, 0.0, split_at)
+        result.variants = [measure_variant(partial / rung.name, rung, info) for rung in first]
         write_master(partial, result.variants)
         pictures.make_poster(src, partial, info)
         pictures.make_storyboard(src, partial, info)
-        if on_progress:
-            on_progress(1.0)
         if outdir.exists():
             shutil.rmtree(outdir)
         partial.rename(outdir)
+        if rest:
+            if on_playable:
+                on_playable(result)
+            more.mkdir(parents=True)
+            _encode(src, more, info, rest, on_progress, split_at, 0.95)
+            added = [measure_variant(more / rung.name, rung, info) for rung in rest]
+            for rung in rest:
+                (more / rung.name).rename(outdir / rung.name)
+            result.variants += added
+            temporary = write_master(more, result.variants)
+            os.replace(temporary, outdir / "master.m3u8")  # viewers see the old or the new master, never half
+            more.rmdir()
+        if on_progress:
+            on_progress(1.0)
         return result
     except BaseException:
         shutil.rmtree(partial, ignore_errors=True)
+        shutil.rmtree(more, ignore_errors=True)
         raise
+
+
+def _encode(src, folder, info, rungs, on_progress, start, end):
+    report = (lambda fraction: on_progress(start + (end - start) * fraction)) if on_progress else None
+    ffmpeg.run_with_progress(ffmpeg.ladder_command(src, folder, info, rungs), info.duration, report)

@@ -60,20 +60,21 @@ class TranscodeJob:
 
     def run(self):
         outdir = Path(settings.MEDIA_ROOT) / self.asset.output_name
-        result = pipeline.transcode(self.asset.source_path, outdir, on_progress=self.report)
+        result = pipeline.transcode(self.asset.source_path, outdir, on_progress=self.report, on_playable=self.playable)
         self.finish(result)
         return result
+
+    def playable(self, result):
+        """The lowest rungs are published: the lesson can be watched and published while the rest encode."""
+        self.asset.variants = _variants(result)
+        self.asset.save(update_fields=["variants"])
 
     def finish(self, result):
         asset, info = self.asset, result.info
         asset.state, asset.progress, asset.finished_at = MediaAsset.State.READY, 1.0, timezone.now()
         asset.duration, asset.width, asset.height = info.duration, info.width or None, info.height or None
         asset.has_video, asset.has_audio = info.has_video, info.has_audio
-        asset.variants = [
-            {"name": v.name, "bandwidth": v.bandwidth, "average_bandwidth": v.average_bandwidth,
-             "width": v.width, "height": v.height, "frame_rate": v.frame_rate}
-            for v in result.variants
-        ]
+        asset.variants = _variants(result)
         asset.error_message = asset.error_detail = ""
         asset.save(update_fields=["state", "progress", "finished_at", "duration", "width", "height", "has_video",
                                   "has_audio", "variants", "error_message", "error_detail"])
@@ -86,6 +87,14 @@ class TranscodeJob:
             asset.error_message = str(error.user_message)
         asset.error_detail = error.detail[:2000]
         asset.save(update_fields=["state", "finished_at", "error_message", "error_detail"])
+
+
+def _variants(result):
+    return [
+        {"name": v.name, "bandwidth": v.bandwidth, "average_bandwidth": v.average_bandwidth,
+         "width": v.width, "height": v.height, "frame_rate": v.frame_rate}
+        for v in result.variants
+    ]
 
 
 def media_assets_stuck(now=None):

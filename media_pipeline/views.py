@@ -22,7 +22,8 @@ def asset_payload(asset):
         "error": gettext(asset.error_message) if asset.error_message else None,
         "master_url": asset.master_url,
         "poster_url": asset.poster_url,
-        "variants": asset.variants if asset.state == MediaAsset.State.READY else [],
+        "playable": asset.playable,
+        "variants": asset.variants if asset.playable else [],
     }
 
 

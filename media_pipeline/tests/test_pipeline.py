@@ -235,3 +235,20 @@ def test_transcode_file_command_on_bad_input_is_one_line(tmp_path):
     lines = [line for line in result.stderr.splitlines() if line.strip()]
     assert len(lines) == 1, result.stderr
     assert "notes.mp4" in lines[0]
+
+
+def test_the_lowest_rung_is_published_before_the_rest(tmp_path):
+    src = lavfi_clip(tmp_path / "clip.mp4", seconds=9)
+    seen = {}
+
+    def playable(result):
+        master = (tmp_path / "out" / "master.m3u8").read_text()
+        seen["names"] = [v.name for v in result.variants]
+        seen["master_has_720p"] = "720p" in master
+        seen["240p_exists"] = (tmp_path / "out" / "240p" / "index.m3u8").exists()
+
+    result = transcode(src, tmp_path / "out", on_playable=playable)
+    assert seen == {"names": ["audio", "240p"], "master_has_720p": False, "240p_exists": True}
+    variants = check_ladder(result.outdir, ffmpeg.probe(src))
+    assert [p.split("/")[0] for _, p in variants] == ["audio", "240p", "360p", "720p"]
+    assert not (tmp_path / "out.partial2").exists()
