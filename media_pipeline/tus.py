@@ -64,7 +64,7 @@ class UploadState(enum.StrEnum):
 
 
 # Errors: each carries the HTTP status the tus views answer with and a sentence for the user.
-# (They belong in media_pipeline/exceptions.py once that module exists.)
+# Same convention as media_pipeline/exceptions.py (user_message); they could move there.
 
 
 class UploadError(Exception):

@@ -200,3 +200,6 @@ LOGGING = {
     "loggers": {"jieba": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}},
 }
 
+# Resumable uploads (tus): one directory per upload (media_pipeline/tus.py).
+KEXIANG_UPLOAD_DIR = Path(os.environ.get("KEXIANG_UPLOAD_DIR", VAR_DIR / "uploads"))
+KEXIANG_UPLOAD_MAX_BYTES = int(os.environ.get("KEXIANG_UPLOAD_MAX_BYTES", 4 * 1024**3))
