@@ -17,6 +17,7 @@ class MediaAsset(models.Model):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("owner"), on_delete=models.CASCADE,
                               related_name="media_assets")
     title = models.CharField(_("title"), max_length=300, blank=True)
+    upload_id = models.CharField(_("upload"), max_length=64, unique=True, null=True, blank=True)
     source_path = models.CharField(_("original file"), max_length=1000, help_text=_("Never served to viewers"))
     state = models.CharField(_("state"), max_length=20, choices=State.choices, default=State.QUEUED, db_index=True)
     progress = models.FloatField(_("progress"), default=0.0)

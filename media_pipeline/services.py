@@ -17,11 +17,11 @@ HEARTBEAT_EVERY = datetime.timedelta(seconds=5)
 STUCK_AFTER = datetime.timedelta(minutes=10)
 
 
-def media_asset_create(*, owner, source_path, title="") -> MediaAsset:
+def media_asset_create(*, owner, source_path, title="", upload_id=None) -> MediaAsset:
     """Record an uploaded file and queue its transcode once the transaction commits."""
     from .tasks import transcode_task
 
-    asset = MediaAsset(owner=owner, source_path=str(source_path), title=title)
+    asset = MediaAsset(owner=owner, source_path=str(source_path), title=title, upload_id=upload_id)
     asset.full_clean()
     asset.save()
     transaction.on_commit(lambda: transcode_task.delay(asset.pk))

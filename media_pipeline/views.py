@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
+from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 
@@ -39,3 +40,17 @@ def asset_status(request, uid):
     """The uploader's page for one recording: a progress bar that follows the JSON endpoint."""
     asset = _asset_for(request, uid)
     return render(request, "media_pipeline/asset_status.html", {"asset": asset, "payload": asset_payload(asset)})
+
+
+@never_cache
+@login_required
+def asset_for_upload(request, upload_id):
+    """GET /api/v1/media/by-upload/<upload id>: the asset a finished upload became (404 until then)."""
+    asset = get_object_or_404(MediaAsset, upload_id=upload_id, owner=request.user)
+    return JsonResponse({**asset_payload(asset), "status_url": reverse("media_pipeline:status", args=[asset.uid])})
+
+
+@login_required
+def upload_page(request):
+    """Upload a lesson recording from a phone: resumable, with progress, then transcoding progress."""
+    return render(request, "media_pipeline/upload.html")
