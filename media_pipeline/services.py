@@ -14,7 +14,11 @@ from .models import MediaAsset
 log = logging.getLogger(__name__)
 
 HEARTBEAT_EVERY = datetime.timedelta(seconds=5)
-STUCK_AFTER = datetime.timedelta(minutes=10)
+
+
+def stuck_after():
+    """No heartbeat for this long means the worker died (KEXIANG_TRANSCODE_STUCK_AFTER, seconds)."""
+    return datetime.timedelta(seconds=getattr(settings, "KEXIANG_TRANSCODE_STUCK_AFTER", 600))
 
 
 def media_asset_create(*, owner, source_path, title="", upload_id=None) -> MediaAsset:
@@ -40,7 +44,7 @@ class TranscodeJob:
         asset, now = self.asset, now or timezone.now()
         if asset.state in (MediaAsset.State.READY, MediaAsset.State.FAILED):
             return False
-        if asset.state == MediaAsset.State.PROCESSING and asset.heartbeat_at and now - asset.heartbeat_at < STUCK_AFTER:
+        if asset.state == MediaAsset.State.PROCESSING and asset.heartbeat_at and now - asset.heartbeat_at < stuck_after():
             return False
         return True
 
@@ -98,6 +102,6 @@ def _variants(result):
 
 
 def media_assets_stuck(now=None):
-    """Assets that a dead worker left in PROCESSING: no heartbeat for STUCK_AFTER."""
+    """Assets that a dead worker left in PROCESSING: no heartbeat for stuck_after()."""
     now = now or timezone.now()
-    return MediaAsset.objects.filter(state=MediaAsset.State.PROCESSING, heartbeat_at__lt=now - STUCK_AFTER)
+    return MediaAsset.objects.filter(state=MediaAsset.State.PROCESSING, heartbeat_at__lt=now - stuck_after())

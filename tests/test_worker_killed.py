@@ -1,0 +1,92 @@
+"""A real Celery worker is killed mid-transcode; nothing half-made is published and the job completes
+once a worker is back. Needs PostgreSQL (shared by this test and the worker processes), Redis and FFmpeg."""
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.db import connection
+
+from media_pipeline.models import MediaAsset
+from media_pipeline.tasks import sweep_stuck_transcodes, transcode_task
+from media_pipeline.tests.conftest import lavfi_clip
+from tests.celery_helpers import _forget_connections
+from tests.factories import UserFactory
+
+pytestmark = [pytest.mark.integration, pytest.mark.ffmpeg, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def start_worker(env, log):
+    return subprocess.Popen(
+        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "media,default", "--pool", "solo",
+         "--loglevel", "INFO", "-n", f"killtest-{time.monotonic_ns()}@%h"],
+        cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+    )
+
+
+def wait_for(predicate, timeout, what):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return
+        time.sleep(0.3)
+    raise AssertionError(f"timed out waiting for {what}")
+
+
+def test_a_killed_worker_publishes_nothing_and_the_job_completes_later(settings, tmp_path):
+    media = tmp_path / "media"
+    settings.MEDIA_ROOT = media
+    redis = os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/3"  # a database of its own
+    db = connection.settings_dict
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": redis, "CELERY_RESULT_BACKEND": redis, "REDIS_URL": redis,
+        "MEDIA_ROOT": str(media), "KEXIANG_VAR_DIR": str(tmp_path / "var"),
+    }
+    subprocess.run(["redis-cli", "-u", redis, "flushdb"], check=True, capture_output=True)
+    src = lavfi_clip(tmp_path / "long.mp4", seconds=90, size="1280x720")
+    asset = MediaAsset.objects.create(owner=UserFactory(), source_path=str(src))
+    saved = {k: getattr(settings, k) for k in ("CELERY_BROKER_URL",)}
+    from config.celery import app
+
+    app.conf.update(task_always_eager=False, broker_url=redis, result_backend=redis)
+    _forget_connections()
+    log = open(tmp_path / "worker.log", "w")
+    try:
+        first = start_worker(env, log)
+        transcode_task.delay(asset.pk)
+        wait_for(lambda: MediaAsset.objects.get(pk=asset.pk).progress > 0.05, 120, "the first worker to make progress")
+        os.killpg(first.pid, signal.SIGKILL)  # the machine lost the worker (and its FFmpeg) mid-transcode
+        first.wait(timeout=30)
+        asset.refresh_from_db()
+        assert asset.state == MediaAsset.State.PROCESSING and asset.progress < 1.0
+        outdir = media / asset.output_name
+        assert not (outdir / "720p").exists(), "no half ladder is published"
+
+        second = start_worker(env, log)
+        settings.KEXIANG_TRANSCODE_STUCK_AFTER = 1
+        time.sleep(1.5)
+        assert sweep_stuck_transcodes() == [asset.pk]
+        wait_for(lambda: MediaAsset.objects.get(pk=asset.pk).state == MediaAsset.State.READY, 300, "the job to complete")
+        os.killpg(second.pid, signal.SIGTERM)
+        second.wait(timeout=60)
+        asset.refresh_from_db()
+        assert asset.attempts == 2
+        assert (outdir / "master.m3u8").exists() and (outdir / "720p" / "index.m3u8").exists()
+        assert not outdir.with_name(outdir.name + ".partial").exists()
+        assert not outdir.with_name(outdir.name + ".partial2").exists()
+    finally:
+        for proc in ("first", "second"):
+            p = locals().get(proc)
+            if p and p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+        log.close()
+        app.conf.update(task_always_eager=True, broker_url=saved["CELERY_BROKER_URL"], result_backend="cache+memory://")
+        _forget_connections()
