@@ -132,28 +132,72 @@ def ladder_command(src, outdir, info, rungs):
     outputs = []
     for index, rung in enumerate(video_rungs):
         stream = split.stream(index) if split is not None else source.video
-        width, height = rung_size(info, rung)
-        fps = rung_fps(info, rung)
-        stream = stream.filter("fps", fps=round(fps, 3)).filter("scale", width, height).filter("format", "yuv420p")
-        gop = max(1, int(round(fps * SEGMENT_SECONDS)))
-        video_options = {
-            "c:v": "libx264", "preset": "veryfast", "profile:v": rung.profile, "crf": rung.crf,
-            "maxrate": f"{rung.maxrate_k}k", "bufsize": f"{rung.bufsize_k}k", "g": gop, "keyint_min": gop,
-            "sc_threshold": 0, "force_key_frames": f"expr:gte(t,n_forced*{SEGMENT_SECONDS})",
-            "x264-params": "open-gop=0",
-        }
+        stream, video_options = _video_rung(stream, info, rung)
         streams = [stream]
         if info.has_audio:
             streams.append(source.audio)
-            video_options.update({"c:a": "aac", "b:a": f"{rung.audio_k}k", "ac": 1, "ar": 44100})
+            video_options.update(_audio_options(rung.audio_k))
         outputs.append(_hls_output(streams, outdir / rung.name, **video_options))
     for rung in (r for r in rungs if r.lines is None):
-        outputs.append(_hls_output([source.audio], outdir / rung.name, **{"c:a": "aac", "b:a": f"{rung.audio_k}k", "ac": 1, "ar": 44100}))
+        outputs.append(_hls_output([source.audio], outdir / rung.name, **_audio_options(rung.audio_k)))
+    return ffmpeg.merge_outputs(*outputs).global_args(*_QUIET_WITH_PROGRESS).overwrite_output()
+
+
+def _video_rung(stream, info, rung):
+    """Scale and pace one rung's picture; the x264 options that cap it and force aligned keyframes."""
+    width, height = rung_size(info, rung)
+    fps = rung_fps(info, rung)
+    stream = stream.filter("fps", fps=round(fps, 3)).filter("scale", width, height).filter("format", "yuv420p")
+    gop = max(1, int(round(fps * SEGMENT_SECONDS)))
+    return stream, {
+        "c:v": "libx264", "preset": "veryfast", "profile:v": rung.profile, "crf": rung.crf,
+        "maxrate": f"{rung.maxrate_k}k", "bufsize": f"{rung.bufsize_k}k", "g": gop, "keyint_min": gop,
+        "sc_threshold": 0, "force_key_frames": f"expr:gte(t,n_forced*{SEGMENT_SECONDS})",
+        "x264-params": "open-gop=0",
+    }
+
+
+def _audio_options(kbits):
+    return {"c:a": "aac", "b:a": f"{kbits}k", "ac": 1, "ar": 44100}
+
+
+def chunk_video_command(src, chunk_dir, info, rungs, start, length):
+    """The pictures of [start, start+length) for each rung, one decode, as video-only MP4 files.
+
+    Input seeking with a re-encode is frame-accurate, and chunks start on the 4-second grid, so
+    the forced keyframes of every chunk fall where a whole-file encode would put them.
+    """
+    source = ffmpeg.input(str(src), ss=start, t=length)
+    split = source.video.filter_multi_output("split", len(rungs)) if len(rungs) > 1 else None
+    outputs = []
+    for index, rung in enumerate(rungs):
+        stream = split.stream(index) if split is not None else source.video
+        stream, options = _video_rung(stream, info, rung)
+        outputs.append(ffmpeg.output(stream, str(Path(chunk_dir) / f"{rung.name}.mp4"), an=None, map_metadata=-1,
+                                     **options))
+    return ffmpeg.merge_outputs(*outputs).global_args(*_QUIET_WITH_PROGRESS).overwrite_output()
+
+
+def audio_command(src, dest, kbits):
+    """The whole recording's sound, encoded once (no seams), mono AAC."""
     return (
-        ffmpeg.merge_outputs(*outputs)
-        .global_args("-hide_banner", "-nostats", "-loglevel", "error", "-progress", "pipe:1")
-        .overwrite_output()
+        ffmpeg.input(str(src)).audio.output(str(dest), map_metadata=-1, **_audio_options(kbits))
+        .global_args(*_QUIET_WITH_PROGRESS).overwrite_output()
     )
+
+
+def join_command(chunk_list, audio_file, folder):
+    """Chunks joined back without re-encoding (concat demuxer), muxed with the sound, cut into HLS."""
+    streams = [ffmpeg.input(str(chunk_list), f="concat", safe=0).video]
+    if audio_file:
+        streams.append(ffmpeg.input(str(audio_file)).audio)
+    return (
+        _hls_output(streams, Path(folder), c="copy")
+        .global_args(*_QUIET_WITH_PROGRESS).overwrite_output()
+    )
+
+
+_QUIET_WITH_PROGRESS = ("-hide_banner", "-nostats", "-loglevel", "error", "-progress", "pipe:1")
 
 
 def _hls_output(streams, folder, **options):

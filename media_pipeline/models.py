@@ -30,6 +30,7 @@ class MediaAsset(models.Model):
     has_audio = models.BooleanField(default=False)
     variants = models.JSONField(_("renditions"), default=list, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
+    join_queued = models.BooleanField(default=False, help_text="The chunks of a long recording are being joined")
     created_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(null=True, blank=True)
     heartbeat_at = models.DateTimeField(null=True, blank=True, db_index=True)

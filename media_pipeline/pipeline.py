@@ -10,8 +10,10 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from django.conf import settings
+
 from . import ffmpeg, pictures
-from .ladder import rungs_for
+from .ladder import SEGMENT_SECONDS, rungs_for
 
 log = logging.getLogger(__name__)
 
@@ -92,58 +94,167 @@ def write_master(outdir, variants):
     return path
 
 
+@dataclass
+class LadderPlan:
+    """What to encode for one source: the first (published early) rungs, the rest, and its chunks."""
+
+    info: ffmpeg.MediaInfo
+    first: list
+    rest: list
+    chunks: list  # [(start, length)] of the rest's video; empty when the recording is short
+
+    @classmethod
+    def make(cls, info, early_publish=True):
+        rungs = rungs_for(short_side=info.short_side, has_video=info.has_video, has_audio=info.has_audio)
+        video = [r for r in rungs if r.lines]
+        first = [r for r in rungs if r.lines is None] + video[:1]
+        rest = video[1:] if early_publish else []
+        if not rest:
+            first = rungs
+        return cls(info=info, first=first, rest=rest, chunks=chunk_plan(info) if rest else [])
+
+
+def chunk_length():
+    """Seconds of video per parallel chunk (KEXIANG_CHUNK_SECONDS), on the segment grid."""
+    seconds = int(getattr(settings, "KEXIANG_CHUNK_SECONDS", 300))
+    return max(SEGMENT_SECONDS, seconds - seconds % SEGMENT_SECONDS)
+
+
+def chunk_plan(info):
+    """[(start, length)] for recordings longer than two chunks; [] means encode in one piece."""
+    length = chunk_length()
+    if not info.has_video or info.duration <= 2 * length:
+        return []
+    plan, start = [], 0
+    while start < info.duration:
+        plan.append((start, min(length, info.duration - start)))
+        start += length
+    if plan[-1][1] < SEGMENT_SECONDS and len(plan) > 1:  # fold a sliver into the chunk before it
+        last = plan.pop()
+        plan[-1] = (plan[-1][0], plan[-1][1] + last[1])
+    return plan
+
+
+def staging_dirs(outdir):
+    outdir = Path(outdir)
+    return {name: outdir.with_name(f"{outdir.name}.{name}") for name in ("partial", "partial2", "chunks")}
+
+
+def publish_first(src, outdir, plan, on_progress=None, progress_end=0.9):
+    """Encode the first rungs (one decode), posters and storyboard; publish them with a master playlist."""
+    src, outdir = Path(src), Path(outdir)
+    staging = staging_dirs(outdir)
+    for leftover in (staging["partial"], staging["partial2"]):
+        shutil.rmtree(leftover, ignore_errors=True)  # what a killed worker left behind
+    partial = staging["partial"]
+    try:
+        partial.mkdir(parents=True)
+        _encode(src, partial, plan.info, plan.first, on_progress, 0.0, progress_end)
+        result = TranscodeResult(outdir=outdir, info=plan.info)
+        result.variants = [measure_variant(partial / rung.name, rung, plan.info) for rung in plan.first]
+        write_master(partial, result.variants)
+        pictures.make_poster(src, partial, plan.info)
+        pictures.make_storyboard(src, partial, plan.info)
+        if outdir.exists():
+            shutil.rmtree(outdir)
+        partial.rename(outdir)
+        return result
+    except BaseException:
+        shutil.rmtree(partial, ignore_errors=True)
+        raise
+
+
+def encode_chunk(src, outdir, plan, index, on_progress=None):
+    """Encode chunk `index` of the higher rungs. Safe to run twice: a finished chunk is kept."""
+    folder = staging_dirs(outdir)["chunks"] / f"chunk_{index:04d}"
+    if (folder / "done").exists():
+        return folder
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    start, length = plan.chunks[index]
+    ffmpeg.run_with_progress(ffmpeg.chunk_video_command(src, folder, plan.info, plan.rest, start, length), length,
+                             on_progress)
+    (folder / "done").write_text("ok")
+    return folder
+
+
+def chunks_done(outdir, plan):
+    folder = staging_dirs(outdir)["chunks"]
+    return sum((folder / f"chunk_{i:04d}" / "done").exists() for i in range(len(plan.chunks)))
+
+
+def add_rest(src, outdir, plan, result, on_progress=None, progress_start=0.3):
+    """Encode (or join the chunks of) the higher rungs and add them to the published ladder."""
+    src, outdir = Path(src), Path(outdir)
+    staging = staging_dirs(outdir)
+    more = staging["partial2"]
+    shutil.rmtree(more, ignore_errors=True)
+    try:
+        more.mkdir(parents=True)
+        if plan.chunks:
+            _join_chunks(src, outdir, more, plan)
+        else:
+            _encode(src, more, plan.info, plan.rest, on_progress, progress_start, 0.95)
+        added = [measure_variant(more / rung.name, rung, plan.info) for rung in plan.rest]
+        for rung in plan.rest:
+            if (outdir / rung.name).exists():
+                shutil.rmtree(outdir / rung.name)
+            (more / rung.name).rename(outdir / rung.name)
+        result.variants = [v for v in result.variants if v.name not in {r.name for r in plan.rest}] + added
+        temporary = write_master(more, result.variants)
+        os.replace(temporary, outdir / "master.m3u8")  # viewers see the old or the new master, never half
+        shutil.rmtree(more)
+        shutil.rmtree(staging["chunks"], ignore_errors=True)
+        return result
+    except BaseException:
+        shutil.rmtree(more, ignore_errors=True)
+        raise
+
+
+def _join_chunks(src, outdir, more, plan):
+    """Chunks joined without re-encoding; the sound encoded once for the whole recording, so no seam."""
+    chunks = staging_dirs(outdir)["chunks"]
+    audio = {}
+    if plan.info.has_audio:
+        for kbits in sorted({rung.audio_k for rung in plan.rest}):
+            audio[kbits] = more / f"audio-{kbits}k.m4a"
+            ffmpeg.run_with_progress(ffmpeg.audio_command(src, audio[kbits], kbits), plan.info.duration)
+    for rung in plan.rest:
+        listing = more / f"{rung.name}.concat"
+        listing.write_text("".join(
+            f"file '{chunks / f'chunk_{i:04d}' / f'{rung.name}.mp4'}'\n" for i in range(len(plan.chunks))
+        ))
+        ffmpeg.run_with_progress(ffmpeg.join_command(listing, audio.get(rung.audio_k), more / rung.name),
+                                 plan.info.duration)
+        listing.unlink()
+    for path in audio.values():
+        path.unlink()
+
+
 def transcode(src, outdir, *, on_progress=None, on_playable=None, info=None, early_publish=True):
     """Turn `src` into OUTDIR/master.m3u8 + renditions + posters + storyboard. Raises MediaError.
 
     With `early_publish`, the audio and lowest rungs are encoded and published first (one decode),
     `on_playable(result)` is called, and the higher rungs follow in a second decode and are added
-    to the master playlist: a lesson can go out as soon as the cheapest rung is there.
+    to the master playlist: a lesson can go out as soon as the cheapest rung is there. Long
+    recordings encode the higher rungs in chunks (here one after another; Celery runs them in
+    parallel, see media_pipeline.tasks).
     """
     src, outdir = Path(src), Path(outdir)
-    info = info or ffmpeg.probe(src)
-    rungs = rungs_for(short_side=info.short_side, has_video=info.has_video, has_audio=info.has_audio)
-    video = [r for r in rungs if r.lines]
-    first = [r for r in rungs if r.lines is None] + video[:1]
-    rest = video[1:] if early_publish else []
-    if not rest:
-        first = rungs
-    # Progress: the first pass is the small rungs, so it gets the smaller share.
-    split_at = 0.3 if rest else 0.9
-    result = TranscodeResult(outdir=outdir, info=info)
-
-    partial = outdir.with_name(outdir.name + ".partial")
-    more = outdir.with_name(outdir.name + ".partial2")
-    for leftover in (partial, more):
-        shutil.rmtree(leftover, ignore_errors=True)  # what a killed worker left behind
-    try:
-        partial.mkdir(parents=True)
-        _encode(src, partial, info, first, on_progress, 0.0, split_at)
-        result.variants = [measure_variant(partial / rung.name, rung, info) for rung in first]
-        write_master(partial, result.variants)
-        pictures.make_poster(src, partial, info)
-        pictures.make_storyboard(src, partial, info)
-        if outdir.exists():
-            shutil.rmtree(outdir)
-        partial.rename(outdir)
-        if rest:
-            if on_playable:
-                on_playable(result)
-            more.mkdir(parents=True)
-            _encode(src, more, info, rest, on_progress, split_at, 0.95)
-            added = [measure_variant(more / rung.name, rung, info) for rung in rest]
-            for rung in rest:
-                (more / rung.name).rename(outdir / rung.name)
-            result.variants += added
-            temporary = write_master(more, result.variants)
-            os.replace(temporary, outdir / "master.m3u8")  # viewers see the old or the new master, never half
-            more.rmdir()
-        if on_progress:
-            on_progress(1.0)
-        return result
-    except BaseException:
-        shutil.rmtree(partial, ignore_errors=True)
-        shutil.rmtree(more, ignore_errors=True)
-        raise
+    plan = LadderPlan.make(info or ffmpeg.probe(src), early_publish=early_publish)
+    split_at = 0.3 if plan.rest else 0.9
+    result = publish_first(src, outdir, plan, on_progress, split_at)
+    if plan.rest:
+        if on_playable:
+            on_playable(result)
+        for index, (_start, _length) in enumerate(plan.chunks):
+            encode_chunk(src, outdir, plan, index)
+            if on_progress:
+                on_progress(split_at + (0.9 - split_at) * (index + 1) / len(plan.chunks))
+        add_rest(src, outdir, plan, result, on_progress, split_at)
+    if on_progress:
+        on_progress(1.0)
+    return result
 
 
 def _encode(src, folder, info, rungs, on_progress, start, end):

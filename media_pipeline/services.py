@@ -7,7 +7,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone, translation
 
-from . import pipeline
+from . import ffmpeg, pipeline
 from .exceptions import MediaError
 from .models import MediaAsset
 
@@ -53,7 +53,8 @@ class TranscodeJob:
         asset = self.asset
         asset.state, asset.progress, asset.started_at, asset.heartbeat_at = MediaAsset.State.PROCESSING, 0.0, now, now
         asset.attempts += 1
-        asset.save(update_fields=["state", "progress", "started_at", "heartbeat_at", "attempts"])
+        asset.join_queued = False
+        asset.save(update_fields=["state", "progress", "started_at", "heartbeat_at", "attempts", "join_queued"])
 
     def report(self, fraction):
         now = timezone.now()
@@ -62,9 +63,46 @@ class TranscodeJob:
         self._last_beat = now
         MediaAsset.objects.filter(pk=self.asset.pk).update(progress=round(fraction, 4), heartbeat_at=now)
 
-    def run(self):
-        outdir = Path(settings.MEDIA_ROOT) / self.asset.output_name
-        result = pipeline.transcode(self.asset.source_path, outdir, on_progress=self.report, on_playable=self.playable)
+    @property
+    def outdir(self):
+        return Path(settings.MEDIA_ROOT) / self.asset.output_name
+
+    def plan(self):
+        return pipeline.LadderPlan.make(ffmpeg.probe(self.asset.source_path))
+
+    def run(self, *, dispatch_chunks=None):
+        """Publish the first rungs, then add the rest here, or hand the chunks of a long recording to
+        `dispatch_chunks(count)` (Celery tasks) and return None: `join` finishes the job."""
+        plan = self.plan()
+        split_at = 0.3 if plan.rest else 0.9
+        result = pipeline.publish_first(self.asset.source_path, self.outdir, plan, self.report, split_at)
+        if plan.rest:
+            self.playable(result)
+            if plan.chunks and dispatch_chunks:
+                dispatch_chunks(len(plan.chunks))
+                return None
+            for index in range(len(plan.chunks)):
+                pipeline.encode_chunk(self.asset.source_path, self.outdir, plan, index)
+            pipeline.add_rest(self.asset.source_path, self.outdir, plan, result, self.report, split_at)
+        self.finish(result)
+        return result
+
+    def chunk(self, index):
+        """Encode one chunk; True when it was the last one missing (the caller then queues the join)."""
+        plan = self.plan()
+        pipeline.encode_chunk(self.asset.source_path, self.outdir, plan, index)
+        done = pipeline.chunks_done(self.outdir, plan)
+        self.report(0.3 + 0.6 * done / len(plan.chunks))
+        if done < len(plan.chunks):
+            return False
+        # Exactly one of the chunk tasks wins the right to queue the join.
+        return bool(MediaAsset.objects.filter(pk=self.asset.pk, join_queued=False).update(join_queued=True))
+
+    def join(self):
+        plan = self.plan()
+        result = pipeline.TranscodeResult(outdir=self.outdir, info=plan.info)
+        result.variants = [pipeline.measure_variant(self.outdir / rung.name, rung, plan.info) for rung in plan.first]
+        pipeline.add_rest(self.asset.source_path, self.outdir, plan, result)
         self.finish(result)
         return result
 

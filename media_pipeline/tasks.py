@@ -14,7 +14,7 @@ log = logging.getLogger(__name__)
 TRANSIENT = (OSError,)
 
 
-@shared_task(
+MEDIA_TASK = dict(
     bind=True,
     acks_late=True,
     reject_on_worker_lost=True,  # a killed worker's message goes back to the queue
@@ -28,6 +28,9 @@ TRANSIENT = (OSError,)
     time_limit=3 * 3600 + 300,
     queue="media",
 )
+
+
+@shared_task(**MEDIA_TASK)
 def transcode_task(self, asset_id):
     asset = MediaAsset.objects.filter(pk=asset_id).first()
     if asset is None:
@@ -36,15 +39,51 @@ def transcode_task(self, asset_id):
     if not job.should_run():
         return asset.state
     job.start()
+
+    def dispatch(count):
+        for index in range(count):
+            encode_chunk_task.delay(asset_id, index)
+
+    return _guarded(job, lambda: job.run(dispatch_chunks=dispatch))
+
+
+@shared_task(**MEDIA_TASK)
+def encode_chunk_task(self, asset_id, index):
+    """One chunk of a long recording's higher rungs; several run in parallel on the media queue."""
+    asset = MediaAsset.objects.filter(pk=asset_id, state=MediaAsset.State.PROCESSING).first()
+    if asset is None:
+        return "skipped"
+    job = TranscodeJob(asset)
+
+    def work():
+        if job.chunk(index):
+            join_chunks_task.delay(asset_id)
+
+    return _guarded(job, work)
+
+
+@shared_task(**MEDIA_TASK)
+def join_chunks_task(self, asset_id):
+    asset = MediaAsset.objects.filter(pk=asset_id, state=MediaAsset.State.PROCESSING).first()
+    if asset is None:
+        return "skipped"
+    job = TranscodeJob(asset)
+    return _guarded(job, job.join)
+
+
+def _guarded(job, work):
+    """Run `work`; user errors fail the job for good, transient ones propagate to Celery's retry."""
+    asset = job.asset
     try:
-        job.run()
+        work()
     except FileNotFoundError as exc:
         job.fail(MediaError(f"source missing: {exc}"))
     except MediaError as exc:
-        log.warning("transcode of asset %s failed: %s", asset_id, exc.detail)
+        log.warning("transcode of asset %s failed: %s", asset.pk, exc.detail)
         job.fail(exc)
     except SoftTimeLimitExceeded:
         job.fail(MediaError("time limit exceeded"))
+    asset.refresh_from_db(fields=["state"])
     return asset.state
 
 

@@ -93,3 +93,27 @@ def test_the_sweeper_recovers_a_job_whose_worker_died(media_root, upload):
     assert asset.state == MediaAsset.State.READY and asset.attempts == 2
     assert not (media_root / (asset.output_name + ".partial")).exists()
     assert (media_root / asset.output_name / "master.m3u8").exists()
+
+
+def test_a_long_recording_is_split_into_parallel_chunk_tasks(media_root, settings, tmp_path):
+    from unittest import mock
+
+    from media_pipeline import tasks
+
+    from .conftest import lavfi_clip
+
+    settings.KEXIANG_CHUNK_SECONDS = 8
+    src = lavfi_clip(tmp_path / "long.mp4", seconds=26, size="1280x720")
+    asset = MediaAsset.objects.create(owner=UserFactory(), source_path=str(src))
+    with mock.patch.object(tasks.encode_chunk_task, "delay", wraps=tasks.encode_chunk_task.delay) as chunks, \
+            mock.patch.object(tasks.join_chunks_task, "delay", wraps=tasks.join_chunks_task.delay) as joins:
+        transcode_task.delay(asset.pk)
+    # 0-8, 8-16 and 16-26 s: the 2-second tail joins the last chunk
+    assert sorted(call.args[1] for call in chunks.call_args_list) == [0, 1, 2]
+    assert joins.call_count == 1  # only the last chunk to finish queues the join
+    asset.refresh_from_db()
+    assert asset.state == MediaAsset.State.READY and asset.progress == 1.0
+    assert [v["name"] for v in asset.variants] == ["audio", "240p", "360p", "720p"]
+    outdir = media_root / asset.output_name
+    assert "720p/index.m3u8" in (outdir / "master.m3u8").read_text()
+    assert not outdir.with_name(outdir.name + ".chunks").exists()

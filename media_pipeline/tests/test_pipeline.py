@@ -252,3 +252,30 @@ def test_the_lowest_rung_is_published_before_the_rest(tmp_path):
     variants = check_ladder(result.outdir, ffmpeg.probe(src))
     assert [p.split("/")[0] for _, p in variants] == ["audio", "240p", "360p", "720p"]
     assert not (tmp_path / "out.partial2").exists()
+
+
+def video_frame_count(playlist):
+    out = subprocess.run(["ffprobe", "-v", "error", "-select_streams", "v:0", "-count_frames", "-show_entries",
+                          "stream=nb_read_frames", "-of", "csv=p=0", str(playlist)], capture_output=True, text=True)
+    return int(out.stdout.strip().splitlines()[0])
+
+
+def test_a_long_recording_is_encoded_in_chunks_that_join_without_a_seam(tmp_path, settings):
+    from media_pipeline.pipeline import LadderPlan
+
+    settings.KEXIANG_CHUNK_SECONDS = 8
+    src = lavfi_clip(tmp_path / "long.mp4", seconds=30, size="1280x720", rate=30)
+    info = ffmpeg.probe(src)
+    plan = LadderPlan.make(info)
+    assert [start for start, _ in plan.chunks] == [0, 8, 16, 24]
+    assert abs(sum(length for _, length in plan.chunks) - info.duration) < 0.01
+    result = transcode(src, tmp_path / "out")
+    variants = check_ladder(result.outdir, info)
+    assert [p.split("/")[0] for _, p in variants] == ["audio", "240p", "360p", "720p"]
+    # every frame once: a seam would drop or repeat frames at the chunk boundaries
+    assert video_frame_count(result.outdir / "720p" / "index.m3u8") == 30 * 30
+    assert video_frame_count(result.outdir / "360p" / "index.m3u8") == 30 * 25
+    # the sound is one piece: its duration matches the picture's
+    audio = ffmpeg.media_duration(result.outdir / "720p" / "index.m3u8")
+    assert abs(audio - 30) < 0.2
+    assert not (tmp_path / "out.chunks").exists()
