@@ -24,7 +24,7 @@ def pytest_collection_modifyitems(config, items):
         "ffmpeg": "needs ffmpeg and ffprobe on PATH",
         "browser": "needs Debian's chromium",
         "shared_data": f"needs {SHARED_DATA}",
-        "search": "needs ELASTICSEARCH_URL (see scripts/services/elasticsearch.sh)",
+        "search": "needs ELASTICSEARCH_URL",
     }
     missing_required = [name for name in required if not available.get(name)]
     if missing_required:

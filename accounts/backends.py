@@ -11,12 +11,12 @@ class UsernameOrPhoneBackend(ModelBackend):
             username = kwargs.get(User.USERNAME_FIELD)
         if username is None or password is None:
             return None
-        try:
-            user = User._default_manager.get_by_username_or_phone(username)
-        except User.DoesNotExist:
+        candidates = User._default_manager.candidates_for_login(username)
+        if not candidates:
             # Run the hasher once so that unknown logins take as long as wrong passwords.
             User().set_password(password)
             return None
-        if user.check_password(password) and self.user_can_authenticate(user):
-            return user
+        for user in candidates:
+            if user.check_password(password) and self.user_can_authenticate(user):
+                return user
         return None

@@ -10,6 +10,14 @@ KEXIANG_USER_FIELDS = ["full_name", "phone", "role", "school"]
 
 
 class _PhoneCleaningMixin:
+    """Kexiang's user fields in Wagtail's forms: one full name and a phone, no required first/last name or e-mail."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("first_name", "last_name", "email"):  # many rural teachers have no e-mail address
+            if name in self.fields:
+                self.fields[name].required = False
+
     def clean_phone(self):
         value = self.cleaned_data.get("phone")
         if not value:

@@ -68,16 +68,14 @@ class SchoolPairing(models.Model):
 
 
 class KexiangUserManager(UserManager):
-    def get_by_username_or_phone(self, login):
-        """The user whose username or phone number is `login` (raises DoesNotExist)."""
+    def candidates_for_login(self, login):
+        """Users whose username or phone number is `login`: the username first."""
         login = (login or "").strip()
-        try:
-            return self.get(username=login)
-        except self.model.DoesNotExist:
-            phone = normalize_phone(login)
-            if not phone:
-                raise
-            return self.get(phone=phone)
+        phone = normalize_phone(login)
+        found = list(self.filter(username=login))
+        if phone:
+            found += [user for user in self.filter(phone=phone) if user not in found]
+        return found
 
 
 class User(AbstractUser):
@@ -120,6 +118,8 @@ class User(AbstractUser):
 
     def clean(self):
         super().clean()
+        if normalize_phone(self.username) and normalize_phone(self.username) != normalize_phone(self.phone or ""):
+            raise ValidationError({"username": _("A username cannot be a mobile number. Put the number in the phone field.")})
         if self.phone:
             phone = normalize_phone(self.phone)
             if not phone:

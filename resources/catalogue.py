@@ -182,7 +182,8 @@ def _walk_tree(path, nodes, textbook_id, out, parent=None, depth=1, trail=()):
     if not isinstance(nodes, list):
         raise _wrong_shape(path, _("a chapter tree is a list of nodes with id, title and child_nodes"))
     for position, node in enumerate(nodes, start=1):
-        if not isinstance(node, dict) or "id" not in node or "title" not in node:
+        if not isinstance(node, dict) or "id" not in node or "title" not in node or "child_nodes" not in node \
+                or "tag_list" in node:
             raise _wrong_shape(path, _("a chapter tree is a list of nodes with id, title and child_nodes"))
         title = clean_label(node["title"])
         children = node.get("child_nodes") or []
@@ -213,8 +214,11 @@ def read_catalogue(path):
     seen = set()
     for file in catalogue_files:
         data = _load_json(file)
-        if not isinstance(data, list) or not all(isinstance(item, dict) and "id" in item for item in data):
+        if not isinstance(data, list) or not data or not all(
+            isinstance(item, dict) and "id" in item and isinstance(item.get("tag_list"), list) for item in data
+        ):
             raise _wrong_shape(file, _("a catalogue part is a list of textbook records, each with id, title and tag_list"))
+        usable = 0
         for raw in data:
             book, reason = parse_book(raw)
             if book is None:
@@ -222,9 +226,13 @@ def read_catalogue(path):
                     _("textbook %(id)s “%(title)s” in %(file)s: %(reason)s")
                     % {"id": raw["id"], "title": raw.get("title", ""), "file": file.name, "reason": reason}
                 )
-            elif book.external_id not in seen:
-                seen.add(book.external_id)
-                result.books.append(book)
+            else:
+                usable += 1
+                if book.external_id not in seen:
+                    seen.add(book.external_id)
+                    result.books.append(book)
+        if not usable:
+            raise _wrong_shape(file, _("a catalogue part is a list of textbook records, each with id, title and tag_list"))
     for file in tree_files:
         data = _load_json(file)
         _walk_tree(file, data, file.stem, result.nodes)

@@ -241,7 +241,7 @@ class HomePage(Page):
         from .selectors import browse_tree, resource_list_latest
 
         context = super().get_context(request, *args, **kwargs)
-        context["browse"] = browse_tree()
+        context["browse"] = browse_tree(user=request.user)
         context["latest_resources"] = resource_list_latest(user=request.user, limit=8)
         context["my_groups"] = group_list_for_user(user=request.user) if request.user.is_authenticated else []
         return context

@@ -42,10 +42,10 @@ def resource_list_latest(*, user, limit=10):
     )
 
 
-def browse_tree():
-    """Stages with their subjects and how many public resources each has: [(stage, [(subject, count)])]."""
+def browse_tree(*, user=None):
+    """Stages with their subjects and how many resources `user` may see in each."""
     counts = (
-        Resource.objects.filter(visibility=Resource.Visibility.PUBLIC, stage__isnull=False, subject__isnull=False)
+        resource_list_visible(user=user).filter(stage__isnull=False, subject__isnull=False)
         .values("stage_id", "subject_id", "subject__name", "subject__position")
         .annotate(n=Count("id"))
         .order_by("subject__position", "subject__name")

@@ -21,7 +21,7 @@ cat <<MSG
 
   课享 Kexiang is starting at  http://127.0.0.1:${PORT}/
   管理后台 admin:              http://127.0.0.1:${PORT}/admin/
-  示例账号 demo logins:        admin (管理员) · liwei (教研组长, 13800138000) · zhangfang (教师, 13900139000)
+  示例账号 demo logins:        admin (管理员) · liwei (教研组长, 13800138000) · zhangfang (教师, 13900139000) · wangjing (教研员)
   密码 password:               kexiang-demo
   上传录像 upload a recording: http://127.0.0.1:${PORT}/my/media/upload/
   Celery worker log:           var/log/celery.log      (Ctrl-C stops the server and the worker)

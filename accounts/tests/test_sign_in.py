@@ -42,11 +42,34 @@ def test_wrong_password_says_what_to_do_in_chinese(client, teacher):
     assert "_auth_user_id" not in client.session
 
 
-def test_username_wins_over_a_phone_number_that_looks_the_same(client, teacher):
-    # Someone chose another teacher's phone number as their username: each signs in as themselves.
-    other = user_create(username="13900139000", password="another-password-1", full_name="张三")
+def test_a_username_cannot_be_a_mobile_number():
+    with pytest.raises(ValidationError) as error:
+        user_create(username="13900139000", password="another-password-1", full_name="张三")
+    assert "username" in error.value.message_dict
+
+
+def test_a_username_equal_to_a_phone_number_does_not_lock_the_phone_owner_out(client, teacher):
+    # Accounts made before the rule above (or by a script): each still signs in as themselves.
+    other = User(username="13900139000", full_name="张三")
+    other.set_password("another-password-1")
+    other.save()
+    client.post("/accounts/login/", {"username": "13900139000", "password": PASSWORD})
+    assert client.session["_auth_user_id"] == str(teacher.pk)
+    client.logout()
     client.post("/accounts/login/", {"username": "13900139000", "password": "another-password-1"})
     assert client.session["_auth_user_id"] == str(other.pk)
+
+
+def test_wagtail_admin_creates_a_user_with_only_a_chinese_full_name(client):
+    admin = user_create(username="boss", password=PASSWORD, is_staff=True, is_superuser=True)
+    client.force_login(admin)
+    response = client.post("/admin/users/new/", {
+        "username": "ouyangxy", "full_name": "欧阳晓燕", "phone": "13600136000", "role": "teacher",
+        "email": "", "password1": "Lesson-plan-2025!", "password2": "Lesson-plan-2025!",
+    })
+    assert response.status_code == 302, response.context["form"].errors
+    created = User.objects.get(username="ouyangxy")
+    assert (created.full_name, created.phone, created.first_name) == ("欧阳晓燕", "13600136000", "")
 
 
 def test_wagtail_admin_sign_in_with_phone(client):

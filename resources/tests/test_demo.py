@@ -13,7 +13,7 @@ pytestmark = pytest.mark.django_db
 
 def test_builtin_demo_loads_once_and_a_demo_teacher_signs_in_by_phone(client, tmp_path):
     out = StringIO()
-    call_command("load_demo_data", shared_dir=str(tmp_path / "absent"), stdout=out)
+    call_command("load_demo_data", shared_dir=str(tmp_path / "absent"), allow_without_debug=True, stdout=out)
     assert "built-in" in out.getvalue()
     assert Textbook.objects.count() == 2 and Resource.objects.count() == 26
     assert SchoolPairing.objects.get().supported == School.objects.get(name="乡村中心小学")
@@ -24,15 +24,23 @@ def test_builtin_demo_loads_once_and_a_demo_teacher_signs_in_by_phone(client, tm
     assert "三年级语文联合教研组" in client.get("/").content.decode()
 
     again = StringIO()
-    call_command("load_demo_data", shared_dir=str(tmp_path / "absent"), stdout=again)
+    call_command("load_demo_data", shared_dir=str(tmp_path / "absent"), allow_without_debug=True, stdout=again)
     assert "跳过" in again.getvalue()
     assert Resource.objects.count() == 26 and User.objects.count() == 4
+
+
+def test_demo_logins_are_refused_without_debug(tmp_path):
+    from django.core.management import CommandError
+
+    with pytest.raises(CommandError, match="DEBUG"):
+        call_command("load_demo_data", shared_dir=str(tmp_path / "absent"), stdout=StringIO())
+    assert not User.objects.exists()
 
 
 @pytest.mark.shared_data
 @pytest.mark.slow
 def test_shared_data_demo_loads_a_few_thousand_real_records(shared_data):
-    call_command("load_demo_data", shared_dir=str(shared_data), stdout=StringIO())
+    call_command("load_demo_data", shared_dir=str(shared_data), allow_without_debug=True, stdout=StringIO())
     assert Textbook.objects.count() == 2930
     assert Resource.objects.count() == 3000
     assert Resource.objects.filter(chapter__isnull=False).count() == 3000

@@ -33,7 +33,8 @@ def test_builtin_catalogue_loads_books_and_chapter_trees(builtin_demo):
     assert set(pieces) == {"山行", "赠刘景文", "夜书所见"}
     lesson = ChapterNode.objects.get(title="4 古诗三首")
     assert (lesson.kind, lesson.parent.title, lesson.path) == ("lesson", "第二单元", "第二单元 > 4 古诗三首")
-    assert "2" in out
+    assert "新增 2，更新 0，未变 0" in out  # textbooks
+    assert "新增 17，更新 0，未变 0" in out  # chapter nodes
 
 
 def test_second_run_changes_nothing_and_says_so(builtin_demo):
@@ -124,6 +125,11 @@ def test_truncated_json_imports_nothing(builtin_demo, tmp_path):
         ("7d3c1a52-5b8e-4f0e-9a51-0c2f8b6d1eff.json", {"id": "x", "title": "a dict, not a list"}),
         ("7d3c1a52-5b8e-4f0e-9a51-0c2f8b6d1eff.json", [{"name": "no id or title"}]),
         ("7d3c1a52-5b8e-4f0e-9a51-0c2f8b6d1eff.json", [{"id": "x", "title": "t", "child_nodes": 5}]),
+        ("nl_tm_part_9.json", []),
+        # a chapter tree saved under a catalogue name, and a catalogue part under a tree name
+        ("nl_tm_part_9.json", [{"id": "n1", "title": "第一单元", "child_nodes": [{"id": "n2", "title": "1 课"}]}]),
+        ("7d3c1a52-5b8e-4f0e-9a51-0c2f8b6d1eff.json",
+         [{"id": "b1", "title": "书", "tag_list": [{"tag_dimension_id": "zxxxd", "tag_name": "小学"}]}]),
     ],
 )
 def test_wrong_shape_imports_nothing(builtin_demo, tmp_path, name, content):
@@ -133,6 +139,25 @@ def test_wrong_shape_imports_nothing(builtin_demo, tmp_path, name, content):
     with pytest.raises(CommandError, match="结构不符合要求"):
         run(copy)
     assert Textbook.objects.count() == 0 and ChapterNode.objects.count() == 0
+
+
+def test_a_failure_while_writing_leaves_nothing_behind(builtin_demo, monkeypatch):
+    """The import is one transaction: a crash after some chapters were written undoes the books too."""
+    from resources.models import ChapterNode as Node
+
+    real_create, calls = Node.objects.create, []
+
+    def flaky_create(**kwargs):
+        calls.append(1)
+        if len(calls) > 5:
+            raise RuntimeError("disk full")
+        return real_create(**kwargs)
+
+    monkeypatch.setattr(Node.objects, "create", flaky_create)
+    with pytest.raises(RuntimeError):
+        run(builtin_demo)
+    assert len(calls) == 6
+    assert Textbook.objects.count() == 0 and Node.objects.count() == 0
 
 
 def test_command_line_exit_code_and_one_line(tmp_path):

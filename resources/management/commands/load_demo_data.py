@@ -1,3 +1,4 @@
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from resources.demo import DEMO_PASSWORD, demo_is_loaded, demo_load, demo_source
@@ -10,8 +11,13 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--force", action="store_true", help="load again even if demo content is there")
         parser.add_argument("--shared-dir", default=None, help="folder of the third-party data (default ../shared/data)")
+        parser.add_argument("--allow-without-debug", action="store_true",
+                            help="load even when DEBUG is off (demo logins have a published password)")
 
-    def handle(self, *args, force, shared_dir, **options):
+    def handle(self, *args, force, shared_dir, allow_without_debug, **options):
+        if not settings.DEBUG and not allow_without_debug:
+            raise CommandError("示例数据含公开密码的账号，生产环境不加载 (DEBUG is off: demo logins have a published "
+                               "password; pass --allow-without-debug on a throw-away machine).")
         if demo_is_loaded() and not force:
             self.stdout.write("示例数据已加载，跳过 (demo content already loaded; --force to reload).")
             return
