@@ -12,6 +12,7 @@ app.autodiscover_tasks()
 # The whole beat schedule lives here (STYLE.md).
 app.conf.beat_schedule = {
     "sweep-stuck-transcodes": {"task": "media_pipeline.tasks.sweep_stuck_transcodes", "schedule": 300.0},
+    "expire-abandoned-uploads": {"task": "media_pipeline.tasks.expire_abandoned_uploads", "schedule": 3600.0},
 }
 
 

@@ -32,5 +32,9 @@ class NoMediaStreamsError(MediaError):
     user_message = _("The file holds no picture and no sound: it may be damaged or cut off. Upload the original again.")
 
 
+class TranscodeInterrupted(OSError):
+    """FFmpeg was stopped from outside (a signal, exit 255): not the file's fault, so retried."""
+
+
 class TranscodeError(MediaError):
     user_message = _("The video could not be converted: the file may be damaged partway. Upload the original again.")

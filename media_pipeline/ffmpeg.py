@@ -16,6 +16,7 @@ from .exceptions import (
     MediaTooLongError,
     NoMediaStreamsError,
     TranscodeError,
+    TranscodeInterrupted,
     UnsupportedMediaError,
 )
 from .ladder import SEGMENT_SECONDS
@@ -97,6 +98,8 @@ def probe(path) -> MediaInfo:
         width, height = int(video.get("width") or 0), int(video.get("height") or 0)
         if not width or not height:
             raise NoMediaStreamsError(f"{path}: video stream without a size")
+        if min(width, height) < 32 or max(width, height) > 8192 or max(width, height) > 6 * min(width, height):
+            raise UnsupportedMediaError(f"{path}: picture size {width}x{height} is not a lesson video")
         rotation = _rotation(video)
         if abs(rotation) % 180 == 90:
             width, height = height, width
@@ -235,6 +238,8 @@ def run_with_progress(command, duration, on_progress=None):
             on_progress(min(1.0, int(value) / 1e6 / duration))
     code = process.wait()
     reader.join(timeout=5)
+    if code < 0 or code == 255:
+        raise TranscodeInterrupted(f"ffmpeg stopped by signal or interrupt (exit {code})")
     if code != 0:
         lines = (errors[0] if errors else b"").decode(errors="replace").strip().splitlines() or ["no message"]
         raise TranscodeError(f"ffmpeg exited {code}: {lines[-1][:300]}")

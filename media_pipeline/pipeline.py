@@ -61,6 +61,10 @@ def measure_variant(folder, rung, info):
     segments = media_segments(folder / "index.m3u8")
     if not segments:
         raise ffmpeg.TranscodeError(f"{folder}: no segments written")
+    encoded = sum(seconds for _p, seconds in segments)
+    if encoded < info.duration * 0.9 - 1:
+        # FFmpeg stopped early without an error: the file is cut off partway (a broken copy).
+        raise ffmpeg.TranscodeError(f"{folder.name}: {encoded:.1f} s encoded of {info.duration:.1f} s")
     rates = [path.stat().st_size * 8 / max(seconds, 0.5) for path, seconds in segments]
     total_bytes = sum(path.stat().st_size for path, _s in segments)
     total_seconds = sum(seconds for _p, seconds in segments)

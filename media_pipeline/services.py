@@ -1,10 +1,14 @@
 """Writes for media assets: creating them and running their transcode as a job that is safe to run twice."""
+import contextlib
 import datetime
 import logging
+import shutil
+import threading
 from pathlib import Path
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.db.models import F, Q
 from django.utils import timezone, translation
 
 from . import ffmpeg, pipeline
@@ -13,7 +17,9 @@ from .models import MediaAsset
 
 log = logging.getLogger(__name__)
 
-HEARTBEAT_EVERY = datetime.timedelta(seconds=5)
+HEARTBEAT_EVERY = datetime.timedelta(seconds=5)  # progress writes at most this often
+HEARTBEAT_THREAD_EVERY = datetime.timedelta(seconds=30)  # and a beat this often whatever the step
+MAX_ATTEMPTS = 3
 
 
 def stuck_after():
@@ -39,22 +45,41 @@ class TranscodeJob:
         self.asset = asset
         self._last_beat = None
 
-    def should_run(self, now=None):
-        """False when the work is done, failed for good, or alive in another worker."""
-        asset, now = self.asset, now or timezone.now()
-        if asset.state in (MediaAsset.State.READY, MediaAsset.State.FAILED):
-            return False
-        if asset.state == MediaAsset.State.PROCESSING and asset.heartbeat_at and now - asset.heartbeat_at < stuck_after():
-            return False
-        return True
+    def claim(self, now=None):
+        """Take the job, unless it is done, failed for good, or alive in another worker.
 
-    def start(self):
-        now = timezone.now()
-        asset = self.asset
-        asset.state, asset.progress, asset.started_at, asset.heartbeat_at = MediaAsset.State.PROCESSING, 0.0, now, now
-        asset.attempts += 1
-        asset.join_queued = False
-        asset.save(update_fields=["state", "progress", "started_at", "heartbeat_at", "attempts", "join_queued"])
+        One conditional UPDATE decides, so two copies of the task cannot both start.
+        """
+        now = now or timezone.now()
+        alive = Q(state=MediaAsset.State.PROCESSING, heartbeat_at__gte=now - stuck_after())
+        claimed = (
+            MediaAsset.objects.filter(pk=self.asset.pk, state__in=[MediaAsset.State.QUEUED, MediaAsset.State.PROCESSING])
+            .exclude(alive)
+            .update(state=MediaAsset.State.PROCESSING, progress=0.0, started_at=now, heartbeat_at=now,
+                    attempts=F("attempts") + 1, join_queued=False)
+        )
+        self.asset.refresh_from_db()
+        return bool(claimed)
+
+    @contextlib.contextmanager
+    def heartbeat(self):
+        """Keep the job marked alive while work runs, even in steps that report no progress."""
+        stop = threading.Event()
+
+        def beat():
+            try:
+                while not stop.wait(HEARTBEAT_THREAD_EVERY.total_seconds()):
+                    MediaAsset.objects.filter(pk=self.asset.pk).update(heartbeat_at=timezone.now())
+            finally:
+                connection.close()
+
+        thread = threading.Thread(target=beat, daemon=True, name=f"heartbeat-{self.asset.pk}")
+        thread.start()
+        try:
+            yield
+        finally:
+            stop.set()
+            thread.join(timeout=5)
 
     def report(self, fraction):
         now = timezone.now()
@@ -123,6 +148,8 @@ class TranscodeJob:
 
     def fail(self, error: MediaError):
         asset = self.asset
+        for name in ("partial", "partial2", "chunks"):
+            shutil.rmtree(pipeline.staging_dirs(self.outdir)[name], ignore_errors=True)
         asset.state, asset.finished_at = MediaAsset.State.FAILED, timezone.now()
         # Stored as the English message id and translated when shown, in the reader's language.
         with translation.override(None):
@@ -140,6 +167,11 @@ def _variants(result):
 
 
 def media_assets_stuck(now=None):
-    """Assets that a dead worker left in PROCESSING: no heartbeat for stuck_after()."""
+    """Assets that a dead worker left in PROCESSING (no heartbeat for stuck_after()), and queued ones
+    whose message was lost (queued longer than that and never started)."""
     now = now or timezone.now()
-    return MediaAsset.objects.filter(state=MediaAsset.State.PROCESSING, heartbeat_at__lt=now - stuck_after())
+    cutoff = now - stuck_after()
+    return MediaAsset.objects.filter(
+        Q(state=MediaAsset.State.PROCESSING, heartbeat_at__lt=cutoff)
+        | Q(state=MediaAsset.State.QUEUED, started_at__isnull=True, created_at__lt=cutoff)
+    )

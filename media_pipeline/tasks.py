@@ -4,13 +4,14 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 
-from .exceptions import MediaError
+from .exceptions import MediaError, TranscodeError
 from .models import MediaAsset
-from .services import TranscodeJob, media_assets_stuck
+from .services import MAX_ATTEMPTS, TranscodeJob, media_assets_stuck
 
 log = logging.getLogger(__name__)
 
-# Errors that may go away on their own: a full disk being cleaned, a network volume blinking.
+# Errors that may go away on their own: a full disk being cleaned, a network volume blinking,
+# FFmpeg killed by a signal (a deploy, the OOM killer): TranscodeInterrupted is an OSError.
 TRANSIENT = (OSError,)
 
 
@@ -36,9 +37,8 @@ def transcode_task(self, asset_id):
     if asset is None:
         return "gone"
     job = TranscodeJob(asset)
-    if not job.should_run():
-        return asset.state
-    job.start()
+    if not job.claim():
+        return job.asset.state
 
     def dispatch(count):
         for index in range(count):
@@ -75,7 +75,8 @@ def _guarded(job, work):
     """Run `work`; user errors fail the job for good, transient ones propagate to Celery's retry."""
     asset = job.asset
     try:
-        work()
+        with job.heartbeat():
+            work()
     except FileNotFoundError as exc:
         job.fail(MediaError(f"source missing: {exc}"))
     except MediaError as exc:
@@ -92,7 +93,19 @@ def sweep_stuck_transcodes():
     """Requeue jobs whose worker died (no heartbeat): the ladder is rebuilt from the start."""
     requeued = []
     for asset in media_assets_stuck():
-        MediaAsset.objects.filter(pk=asset.pk, state=MediaAsset.State.PROCESSING).update(state=MediaAsset.State.QUEUED)
+        if asset.attempts >= MAX_ATTEMPTS:
+            TranscodeJob(asset).fail(TranscodeError(f"gave up after {asset.attempts} attempts"))
+            continue
         transcode_task.delay(asset.pk)
         requeued.append(asset.pk)
     return requeued
+
+
+@shared_task(queue="default")
+def expire_abandoned_uploads():
+    """Delete unfinished uploads nobody has touched for a week (they resume until then)."""
+    import datetime
+
+    from .tus import uploads_expire
+
+    return uploads_expire(older_than=datetime.timedelta(days=7))

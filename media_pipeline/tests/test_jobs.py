@@ -117,3 +117,45 @@ def test_a_long_recording_is_split_into_parallel_chunk_tasks(media_root, setting
     outdir = media_root / asset.output_name
     assert "720p/index.m3u8" in (outdir / "master.m3u8").read_text()
     assert not outdir.with_name(outdir.name + ".chunks").exists()
+
+
+def test_the_sweeper_gives_up_after_three_attempts(media_root, upload):
+    asset = MediaAsset.objects.create(owner=UserFactory(), source_path=str(upload("opencast_av_eth-lecture-slides.mov")),
+                                      state=MediaAsset.State.PROCESSING, attempts=3,
+                                      heartbeat_at=timezone.now() - datetime.timedelta(hours=1))
+    assert sweep_stuck_transcodes.delay().get() == []
+    asset.refresh_from_db()
+    assert asset.state == MediaAsset.State.FAILED and asset.error_message
+
+
+def test_a_queued_job_whose_message_was_lost_is_sent_again(media_root, upload):
+    asset = MediaAsset.objects.create(owner=UserFactory(), source_path=str(upload("opencast_av_eth-lecture-slides.mov")))
+    MediaAsset.objects.filter(pk=asset.pk).update(created_at=timezone.now() - datetime.timedelta(hours=1))
+    assert sweep_stuck_transcodes.delay().get() == [asset.pk]
+    asset.refresh_from_db()
+    assert asset.state == MediaAsset.State.READY
+
+
+def test_ffmpeg_stopped_by_a_signal_is_retried_not_blamed_on_the_file(monkeypatch, tmp_path):
+    from media_pipeline import ffmpeg as ff
+    from media_pipeline.exceptions import TranscodeInterrupted
+
+    class Killed:
+        def __init__(self):
+            import io
+
+            self.stdout, self.stderr = iter([]), io.BytesIO(b"")
+
+        def wait(self):
+            return -9
+
+    class Command:
+        def get_args(self):
+            return []
+
+        def run_async(self, **kwargs):
+            return Killed()
+
+    with pytest.raises(TranscodeInterrupted):
+        ff.run_with_progress(Command(), 10)
+    assert issubclass(TranscodeInterrupted, OSError)  # so transcode_task's autoretry_for catches it

@@ -279,3 +279,30 @@ def test_a_long_recording_is_encoded_in_chunks_that_join_without_a_seam(tmp_path
     audio = ffmpeg.media_duration(result.outdir / "720p" / "index.m3u8")
     assert abs(audio - 30) < 0.2
     assert not (tmp_path / "out.chunks").exists()
+
+
+def test_a_file_cut_off_partway_is_an_error_not_a_shorter_lesson(tmp_path):
+    whole = lavfi_clip(tmp_path / "whole.mp4", seconds=20, size="640x360")
+    subprocess.run(["ffmpeg", "-v", "error", "-i", str(whole), "-c", "copy", "-movflags", "+faststart",
+                    str(tmp_path / "front.mp4")], check=True)
+    data = (tmp_path / "front.mp4").read_bytes()
+    cut = tmp_path / "cut.mp4"
+    cut.write_bytes(data[: len(data) // 2])  # the index says 20 s, the data stops halfway
+    with pytest.raises(exceptions.TranscodeError):
+        transcode(cut, tmp_path / "out")
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("size", ["8000x32", "16x16"])
+def test_absurd_picture_sizes_are_refused(tmp_path, size):
+    src = lavfi_clip(tmp_path / "odd.mp4", seconds=2, size=size, audio=False)
+    with pytest.raises(exceptions.UnsupportedMediaError):
+        transcode(src, tmp_path / "out")
+
+
+def test_transcode_file_command_with_a_bad_outdir_is_one_line(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    result = run_command(SAMPLES / "opencast_scene-change_eth-lecture-slides.mov", blocker / "out")
+    assert result.returncode == 1
+    assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1, result.stderr

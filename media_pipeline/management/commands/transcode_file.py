@@ -1,3 +1,4 @@
+import logging
 import sys
 
 from django.core.management.base import BaseCommand, CommandError
@@ -25,12 +26,15 @@ class Command(BaseCommand):
                 last[0] = percent
                 self.stderr.write(f"{percent}%")
 
+        logging.getLogger("media_pipeline").setLevel(logging.INFO if options["verbosity"] >= 2 else logging.WARNING)
         try:
             result = transcode(src, outdir, on_progress=progress if options["verbosity"] >= 1 else None)
         except FileNotFoundError as exc:
-            raise CommandError(f"{src}: no such file") from exc
+            raise CommandError(f"{exc.filename or src}: no such file or folder") from exc
         except MediaError as exc:
             raise CommandError(f"{src}: {exc.user_message} ({exc.detail})") from exc
+        except OSError as exc:
+            raise CommandError(f"{outdir}: {exc.strerror or exc}") from exc
         for variant in result.variants:
             size = f" {variant.width}x{variant.height}@{variant.frame_rate:g}" if variant.width else ""
             self.stdout.write(
