@@ -37,6 +37,7 @@ class MediaInfo:
     height: int = 0
     rotation: int = 0
     fps: float = 0.0
+    frame_rate: str = ""  # exact, as a fraction
     video_codec: str = ""
     audio_codec: str = ""
 
@@ -53,15 +54,16 @@ def _rotation(stream):
     return int(tag) if tag and tag.lstrip("-").isdigit() else 0
 
 
-def _fps(stream):
+def _frame_rate(stream):
+    """The exact frame rate as a fraction ("72000/2401"): rounding it would drift over a long lesson."""
     for key in ("avg_frame_rate", "r_frame_rate"):
         try:
-            value = float(Fraction(stream.get(key) or "0/1"))
+            value = Fraction(stream.get(key) or "0/1").limit_denominator(100_000)
         except (ValueError, ZeroDivisionError):
             continue
         if 0 < value < 240:
             return value
-    return 25.0
+    return Fraction(25)
 
 
 def probe(path) -> MediaInfo:
@@ -103,7 +105,9 @@ def probe(path) -> MediaInfo:
         rotation = _rotation(video)
         if abs(rotation) % 180 == 90:
             width, height = height, width
-        info.update(width=width, height=height, rotation=rotation, fps=_fps(video), video_codec=video.get("codec_name", ""))
+        rate = _frame_rate(video)
+        info.update(width=width, height=height, rotation=rotation, fps=float(rate), frame_rate=str(rate),
+                    video_codec=video.get("codec_name", ""))
     return MediaInfo(**info)
 
 
@@ -120,7 +124,9 @@ def rung_size(info, rung):
 
 
 def rung_fps(info, rung):
-    return min(info.fps, rung.max_fps) if rung.max_fps else info.fps
+    """The rung's exact frame rate (a Fraction): the source's, capped at the rung's maximum."""
+    source = Fraction(info.frame_rate) if info.frame_rate else Fraction(info.fps).limit_denominator(100_000)
+    return min(source, Fraction(rung.max_fps).limit_denominator(1000)) if rung.max_fps else source
 
 
 def ladder_command(src, outdir, info, rungs):
@@ -150,7 +156,8 @@ def _video_rung(stream, info, rung):
     """Scale and pace one rung's picture; the x264 options that cap it and force aligned keyframes."""
     width, height = rung_size(info, rung)
     fps = rung_fps(info, rung)
-    stream = stream.filter("fps", fps=round(fps, 3)).filter("scale", width, height).filter("format", "yuv420p")
+    stream = stream.filter("fps", fps=f"{fps.numerator}/{fps.denominator}").filter("scale", width, height) \
+        .filter("format", "yuv420p")
     gop = max(1, int(round(fps * SEGMENT_SECONDS)))
     return stream, {
         "c:v": "libx264", "preset": "veryfast", "profile:v": rung.profile, "crf": rung.crf,
@@ -164,18 +171,23 @@ def _audio_options(kbits):
     return {"c:a": "aac", "b:a": f"{kbits}k", "ac": 1, "ar": 44100}
 
 
-def chunk_video_command(src, chunk_dir, info, rungs, start, length):
+def chunk_video_command(src, chunk_dir, info, rungs, start, length, last=False):
     """The pictures of [start, start+length) for each rung, one decode, as video-only MP4 files.
 
     Input seeking with a re-encode is frame-accurate, and chunks start on the 4-second grid, so
     the forced keyframes of every chunk fall where a whole-file encode would put them.
     """
-    source = ffmpeg.input(str(src), ss=start, t=length)
+    # Each rung gets exactly the frames that fall in the chunk on its own frame grid, so the joined
+    # chunks hold round(duration * fps) frames, as a whole-file encode would: no drift at any rate.
+    source = ffmpeg.input(str(src), ss=start) if last else ffmpeg.input(str(src), ss=start, t=length + 1)
     split = source.video.filter_multi_output("split", len(rungs)) if len(rungs) > 1 else None
     outputs = []
     for index, rung in enumerate(rungs):
         stream = split.stream(index) if split is not None else source.video
         stream, options = _video_rung(stream, info, rung)
+        if not last:
+            fps = rung_fps(info, rung)
+            options["frames:v"] = round((start + length) * fps) - round(start * fps)
         outputs.append(ffmpeg.output(stream, str(Path(chunk_dir) / f"{rung.name}.mp4"), an=None, map_metadata=-1,
                                      **options))
     return ffmpeg.merge_outputs(*outputs).global_args(*_QUIET_WITH_PROGRESS).overwrite_output()

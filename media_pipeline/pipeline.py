@@ -77,7 +77,7 @@ def measure_variant(folder, rung, info):
         codecs=codecs,
         width=width,
         height=height,
-        frame_rate=round(ffmpeg.rung_fps(info, rung), 3) if rung.lines else 0.0,
+        frame_rate=round(float(ffmpeg.rung_fps(info, rung)), 3) if rung.lines else 0.0,
     )
 
 
@@ -176,8 +176,9 @@ def encode_chunk(src, outdir, plan, index, on_progress=None):
     shutil.rmtree(folder, ignore_errors=True)
     folder.mkdir(parents=True)
     start, length = plan.chunks[index]
-    ffmpeg.run_with_progress(ffmpeg.chunk_video_command(src, folder, plan.info, plan.rest, start, length), length,
-                             on_progress)
+    last = index == len(plan.chunks) - 1
+    ffmpeg.run_with_progress(ffmpeg.chunk_video_command(src, folder, plan.info, plan.rest, start, length, last),
+                             length, on_progress)
     (folder / "done").write_text("ok")
     return folder
 

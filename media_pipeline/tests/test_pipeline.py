@@ -306,3 +306,16 @@ def test_transcode_file_command_with_a_bad_outdir_is_one_line(tmp_path):
     result = run_command(SAMPLES / "opencast_scene-change_eth-lecture-slides.mov", blocker / "out")
     assert result.returncode == 1
     assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1, result.stderr
+
+
+def test_chunks_of_a_phone_frame_rate_join_without_drift(tmp_path, settings):
+    """72000/2401 fps is what the iPhone sample reports: chunks must still add up frame for frame."""
+    settings.KEXIANG_CHUNK_SECONDS = 8
+    src = lavfi_clip(tmp_path / "phone.mp4", seconds=30, size="1280x720", rate="72000/2401")
+    info = ffmpeg.probe(src)
+    assert info.frame_rate == "72000/2401"
+    result = transcode(src, tmp_path / "out")
+    check_ladder(result.outdir, info)
+    expected = round(30 * 72000 / 2401)
+    assert abs(video_frame_count(result.outdir / "720p" / "index.m3u8") - expected) <= 1
+    assert abs(ffmpeg.media_duration(result.outdir / "720p" / "index.m3u8") - 30) < 0.15
