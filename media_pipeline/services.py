@@ -173,5 +173,6 @@ def media_assets_stuck(now=None):
     cutoff = now - stuck_after()
     return MediaAsset.objects.filter(
         Q(state=MediaAsset.State.PROCESSING, heartbeat_at__lt=cutoff)
-        | Q(state=MediaAsset.State.QUEUED, started_at__isnull=True, created_at__lt=cutoff)
+        | Q(state=MediaAsset.State.QUEUED, heartbeat_at__lt=cutoff)
+        | Q(state=MediaAsset.State.QUEUED, heartbeat_at__isnull=True, created_at__lt=cutoff)
     )

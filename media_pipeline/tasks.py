@@ -3,10 +3,12 @@ import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
+from django.db.models import Q
+from django.utils import timezone
 
 from .exceptions import MediaError, TranscodeError
 from .models import MediaAsset
-from .services import MAX_ATTEMPTS, TranscodeJob, media_assets_stuck
+from .services import MAX_ATTEMPTS, TranscodeJob, media_assets_stuck, stuck_after
 
 log = logging.getLogger(__name__)
 
@@ -96,8 +98,15 @@ def sweep_stuck_transcodes():
         if asset.attempts >= MAX_ATTEMPTS:
             TranscodeJob(asset).fail(TranscodeError(f"gave up after {asset.attempts} attempts"))
             continue
-        transcode_task.delay(asset.pk)
-        requeued.append(asset.pk)
+        # Hand it back as QUEUED (only if still stale): the worker that picks it up need not share
+        # this process's idea of "stale" to claim it.
+        cutoff = timezone.now() - stuck_after()
+        handed_back = MediaAsset.objects.filter(pk=asset.pk).filter(
+            Q(state=MediaAsset.State.QUEUED) | Q(state=MediaAsset.State.PROCESSING, heartbeat_at__lt=cutoff)
+        ).update(state=MediaAsset.State.QUEUED)
+        if handed_back:
+            transcode_task.delay(asset.pk)
+            requeued.append(asset.pk)
     return requeued
 
 

@@ -1,10 +1,11 @@
 from django.contrib.auth.decorators import login_required
-from django.http import JsonResponse
+from django.http import Http404, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 
+from . import signal_handlers, tus
 from .models import MediaAsset
 
 
@@ -46,7 +47,18 @@ def asset_status(request, uid):
 @login_required
 def asset_for_upload(request, upload_id):
     """GET /api/v1/media/by-upload/<upload id>: the asset a finished upload became (404 until then)."""
-    asset = get_object_or_404(MediaAsset, upload_id=upload_id, owner=request.user)
+    asset = MediaAsset.objects.filter(upload_id=upload_id, owner=request.user).first()
+    if asset is None:
+        # The upload finished but its asset was never made (the process died between the two):
+        # make it now rather than lose the teacher's recording.
+        try:
+            upload = tus.upload_get(upload_id=upload_id, user=request.user)
+        except tus.UploadError as exc:
+            raise Http404 from exc
+        if not upload.is_complete:
+            raise Http404
+        signal_handlers.transcode_completed_upload(sender=None, upload=upload)
+        asset = get_object_or_404(MediaAsset, upload_id=upload_id, owner=request.user)
     return JsonResponse({**asset_payload(asset), "status_url": reverse("media_pipeline:status", args=[asset.uid])})
 
 

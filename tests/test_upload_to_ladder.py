@@ -74,3 +74,33 @@ def test_upload_from_a_phone_sized_browser(live_server, media_root, settings, tm
         page.wait_for_selector("#done:not([hidden])", timeout=120_000)
         assert page.locator("#percent").inner_text() == "100"
         screenshot(page, "upload-done-360x640")
+
+
+@pytest.mark.ffmpeg
+@pytest.mark.django_db(transaction=True)
+def test_a_finished_upload_whose_asset_was_never_made_is_not_lost(client, media_root, settings, tmp_path):
+    from media_pipeline import tus
+
+    settings.KEXIANG_UPLOAD_DIR = tmp_path / "uploads"
+    teacher = UserFactory()
+    client.force_login(teacher)
+    data = (SAMPLES / "opencast_scene-change_eth-lecture-slides.mov").read_bytes()
+    metadata = f"filename {b64('slides.mov')},filetype {b64('video/quicktime')}"
+    # the process "dies" between finishing the upload and making the asset: no receiver runs
+    receivers = tus.upload_completed.receivers
+    tus.upload_completed.receivers = []
+    try:
+        url = client.post("/uploads/tus/", HTTP_UPLOAD_LENGTH=str(len(data)), HTTP_UPLOAD_METADATA=metadata,
+                          **TUS)["Location"]
+        assert client.patch(url, data, content_type="application/offset+octet-stream", HTTP_UPLOAD_OFFSET="0",
+                            **TUS).status_code == 204
+    finally:
+        tus.upload_completed.receivers = receivers
+        tus.upload_completed.sender_receivers_cache.clear()
+    upload_id = url.rstrip("/").rsplit("/", 1)[-1]
+    assert not MediaAsset.objects.filter(upload_id=upload_id).exists()
+    found = client.get(f"/api/v1/media/by-upload/{upload_id}").json()
+    assert found["state"] == "ready"
+    other = UserFactory()
+    client.force_login(other)
+    assert client.get(f"/api/v1/media/by-upload/{upload_id}").status_code == 404

@@ -62,13 +62,17 @@ def test_a_killed_worker_publishes_nothing_and_the_job_completes_later(settings,
     try:
         first = start_worker(env, log)
         transcode_task.delay(asset.pk)
-        wait_for(lambda: MediaAsset.objects.get(pk=asset.pk).progress > 0.05, 120, "the first worker to make progress")
+        # Kill it while the higher rungs encode, after the lowest ones were published.
+        wait_for(lambda: MediaAsset.objects.get(pk=asset.pk).progress > 0.4, 180, "the second pass to be under way")
         os.killpg(first.pid, signal.SIGKILL)  # the machine lost the worker (and its FFmpeg) mid-transcode
         first.wait(timeout=30)
         asset.refresh_from_db()
         assert asset.state == MediaAsset.State.PROCESSING and asset.progress < 1.0
         outdir = media / asset.output_name
-        assert not (outdir / "720p").exists(), "no half ladder is published"
+        master = (outdir / "master.m3u8").read_text()
+        assert "240p/index.m3u8" in master, "the lowest rung was published and stays playable"
+        assert "720p" not in master and not (outdir / "720p").exists(), "no half-made rung is published"
+        assert outdir.with_name(outdir.name + ".partial2").exists(), "the half-made rungs were in staging"
 
         second = start_worker(env, log)
         settings.KEXIANG_TRANSCODE_STUCK_AFTER = 1
