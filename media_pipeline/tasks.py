@@ -29,8 +29,7 @@ MEDIA_TASK = dict(
     max_retries=3,
     soft_time_limit=3 * 3600,
     time_limit=3 * 3600 + 300,
-    queue="media",
-)
+)  # routed to the "media" queue by CELERY_TASK_ROUTES
 
 
 @shared_task(**MEDIA_TASK)
@@ -90,7 +89,7 @@ def _guarded(job, work):
     return asset.state
 
 
-@shared_task(queue="default")
+@shared_task
 def sweep_stuck_transcodes():
     """Requeue jobs whose worker died (no heartbeat): the ladder is rebuilt from the start."""
     requeued = []
@@ -110,7 +109,7 @@ def sweep_stuck_transcodes():
     return requeued
 
 
-@shared_task(queue="default")
+@shared_task
 def expire_abandoned_uploads():
     """Delete unfinished uploads nobody has touched for a week (they resume until then)."""
     import datetime

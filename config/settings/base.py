@@ -173,6 +173,12 @@ else:
 CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_DEFAULT_QUEUE = "default"
+# FFmpeg work on its own queue, so its workers can sit on the machines with the CPU.
+CELERY_TASK_ROUTES = {
+    "media_pipeline.tasks.transcode_task": {"queue": "media"},
+    "media_pipeline.tasks.encode_chunk_task": {"queue": "media"},
+    "media_pipeline.tasks.join_chunks_task": {"queue": "media"},
+}
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]

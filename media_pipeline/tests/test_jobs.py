@@ -159,3 +159,14 @@ def test_ffmpeg_stopped_by_a_signal_is_retried_not_blamed_on_the_file(monkeypatc
     with pytest.raises(TranscodeInterrupted):
         ff.run_with_progress(Command(), 10)
     assert issubclass(TranscodeInterrupted, OSError)  # so transcode_task's autoretry_for catches it
+
+
+def test_ffmpeg_work_is_routed_to_its_own_queue():
+    from config.celery import app
+    from media_pipeline import tasks
+
+    route = app.amqp.router.route
+    for task in (tasks.transcode_task, tasks.encode_chunk_task, tasks.join_chunks_task):
+        assert route({}, task.name)["queue"].name == "media"
+    assert route({}, tasks.sweep_stuck_transcodes.name)["queue"].name == "default"
+    assert tasks.transcode_task.acks_late and tasks.transcode_task.reject_on_worker_lost
