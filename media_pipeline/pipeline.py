@@ -65,15 +65,14 @@ def measure_variant(folder, rung, info):
     if encoded < info.duration * 0.9 - 1:
         # FFmpeg stopped early without an error: the file is cut off partway (a broken copy).
         raise ffmpeg.TranscodeError(f"{folder.name}: {encoded:.1f} s encoded of {info.duration:.1f} s")
-    rates = [path.stat().st_size * 8 / max(seconds, 0.5) for path, seconds in segments]
-    total_bytes = sum(path.stat().st_size for path, _s in segments)
-    total_seconds = sum(seconds for _p, seconds in segments)
+    sizes = [path.stat().st_size for path, _s in segments]
+    rates = [size * 8 / max(seconds, 0.5) for size, (_p, seconds) in zip(sizes, segments)]
     codecs, width, height = ffmpeg.codecs_of(folder / "index.m3u8")
     return Variant(
         name=rung.name,
         playlist=f"{rung.name}/index.m3u8",
         bandwidth=int(max(rates)),
-        average_bandwidth=int(total_bytes * 8 / total_seconds),
+        average_bandwidth=int(sum(sizes) * 8 / encoded),
         codecs=codecs,
         width=width,
         height=height,
@@ -236,26 +235,36 @@ def _join_chunks(src, outdir, more, plan):
         path.unlink()
 
 
-def transcode(src, outdir, *, on_progress=None, on_playable=None, info=None, early_publish=True):
+# Shares of the progress bar: the first (small) rungs, then the higher rungs or their chunks.
+FIRST_PASS_SHARE = 0.3
+CHUNKS_END = 0.9
+
+
+def transcode(src, outdir, *, on_progress=None, on_playable=None, info=None, early_publish=True,
+              dispatch_chunks=None):
     """Turn `src` into OUTDIR/master.m3u8 + renditions + posters + storyboard. Raises MediaError.
 
     With `early_publish`, the audio and lowest rungs are encoded and published first (one decode),
     `on_playable(result)` is called, and the higher rungs follow in a second decode and are added
     to the master playlist: a lesson can go out as soon as the cheapest rung is there. Long
-    recordings encode the higher rungs in chunks (here one after another; Celery runs them in
-    parallel, see media_pipeline.tasks).
+    recordings encode the higher rungs in chunks: one after another here, or handed to
+    `dispatch_chunks(count)` (Celery tasks in parallel, see media_pipeline.tasks), in which case
+    this returns None and the last chunk's task joins them (add_rest).
     """
     src, outdir = Path(src), Path(outdir)
     plan = LadderPlan.make(info or ffmpeg.probe(src), early_publish=early_publish)
-    split_at = 0.3 if plan.rest else 0.9
+    split_at = FIRST_PASS_SHARE if plan.rest else CHUNKS_END
     result = publish_first(src, outdir, plan, on_progress, split_at)
     if plan.rest:
         if on_playable:
             on_playable(result)
+        if plan.chunks and dispatch_chunks:
+            dispatch_chunks(len(plan.chunks))
+            return None
         for index, (_start, _length) in enumerate(plan.chunks):
             encode_chunk(src, outdir, plan, index)
             if on_progress:
-                on_progress(split_at + (0.9 - split_at) * (index + 1) / len(plan.chunks))
+                on_progress(split_at + (CHUNKS_END - split_at) * (index + 1) / len(plan.chunks))
         add_rest(src, outdir, plan, result, on_progress, split_at)
     if on_progress:
         on_progress(1.0)

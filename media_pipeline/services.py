@@ -98,18 +98,10 @@ class TranscodeJob:
     def run(self, *, dispatch_chunks=None):
         """Publish the first rungs, then add the rest here, or hand the chunks of a long recording to
         `dispatch_chunks(count)` (Celery tasks) and return None: `join` finishes the job."""
-        plan = self.plan()
-        split_at = 0.3 if plan.rest else 0.9
-        result = pipeline.publish_first(self.asset.source_path, self.outdir, plan, self.report, split_at)
-        if plan.rest:
-            self.playable(result)
-            if plan.chunks and dispatch_chunks:
-                dispatch_chunks(len(plan.chunks))
-                return None
-            for index in range(len(plan.chunks)):
-                pipeline.encode_chunk(self.asset.source_path, self.outdir, plan, index)
-            pipeline.add_rest(self.asset.source_path, self.outdir, plan, result, self.report, split_at)
-        self.finish(result)
+        result = pipeline.transcode(self.asset.source_path, self.outdir, on_progress=self.report,
+                                    on_playable=self.playable, dispatch_chunks=dispatch_chunks)
+        if result is not None:
+            self.finish(result)
         return result
 
     def chunk(self, index):
@@ -117,7 +109,8 @@ class TranscodeJob:
         plan = self.plan()
         pipeline.encode_chunk(self.asset.source_path, self.outdir, plan, index)
         done = pipeline.chunks_done(self.outdir, plan)
-        self.report(0.3 + 0.6 * done / len(plan.chunks))
+        share = pipeline.CHUNKS_END - pipeline.FIRST_PASS_SHARE
+        self.report(pipeline.FIRST_PASS_SHARE + share * done / len(plan.chunks))
         if done < len(plan.chunks):
             return False
         # Exactly one of the chunk tasks wins the right to queue the join.
