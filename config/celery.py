@@ -13,6 +13,7 @@ app.autodiscover_tasks()
 app.conf.beat_schedule = {
     "sweep-stuck-transcodes": {"task": "media_pipeline.tasks.sweep_stuck_transcodes", "schedule": 300.0},
     "expire-abandoned-uploads": {"task": "media_pipeline.tasks.expire_abandoned_uploads", "schedule": 3600.0},
+    "replay-search-outbox": {"task": "search.tasks.replay_search_outbox", "schedule": 60.0},
 }
 
 

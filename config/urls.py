@@ -21,6 +21,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("resources/", include("resources.urls")),
+    path("", include("search.urls")),
     path("", include("media_pipeline.urls")),
     path("uploads/", include("media_pipeline.upload_urls")),
 ]

@@ -205,6 +205,11 @@ class Resource(models.Model):
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("uploaded by"), null=True, blank=True, on_delete=models.SET_NULL
     )
+    view_count = models.PositiveIntegerField(_("views"), default=0)
+    download_count = models.PositiveIntegerField(_("downloads"), default=0)
+    use_count = models.PositiveIntegerField(
+        _("uses"), default=0, db_index=True, help_text=_("Views plus downloads; what “most used” sorts by")
+    )
     created_at = models.DateTimeField(_("created"), auto_now_add=True, db_index=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 

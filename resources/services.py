@@ -2,9 +2,10 @@
 from dataclasses import dataclass, field
 
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from . import vocabulary
+from . import signals, vocabulary
 from .catalogue import Catalogue
 from .models import ChapterNode, Edition, Grade, Resource, Stage, Subject, Textbook, Volume
 
@@ -206,7 +207,8 @@ def resources_import(*, rows, progress=None, batch_size=1000) -> ImportCounts:
         batch = rows[start:start + batch_size]
         with transaction.atomic():
             existing = {r.external_id: r for r in Resource.objects.filter(external_id__in=[row["external_id"] for row in batch])}
-            new = []
+            new, updated, fields = [], [], set()
+            now = timezone.now()
             for row in batch:
                 values = _resource_values(row, lookup, chapters)
                 resource = existing.get(row["external_id"])
@@ -214,11 +216,19 @@ def resources_import(*, rows, progress=None, batch_size=1000) -> ImportCounts:
                     new.append(Resource(external_id=row["external_id"], **values))
                     counts.created += 1
                 elif changed := _apply(resource, values):
-                    resource.save(update_fields=[name.removesuffix("_id") for name in changed] + ["updated_at"])
+                    resource.updated_at = now
+                    updated.append(resource)
+                    fields.update(name.removesuffix("_id") for name in changed)
                     counts.updated += 1
                 else:
                     counts.unchanged += 1
+            if updated:
+                Resource.objects.bulk_update(updated, sorted(fields) + ["updated_at"])
             Resource.objects.bulk_create(new)
+            changed_ids = [r.pk for r in updated] + [r.pk for r in new if r.pk is not None]
+            if len(changed_ids) < len(updated) + len(new):  # a backend that returns no ids from bulk_create
+                changed_ids = list(Resource.objects.filter(external_id__in=[r.external_id for r in updated + new]).values_list("pk", flat=True))
+            signals.resources_changed.send(sender=Resource, resource_ids=changed_ids)
         if progress:
             progress(min(start + batch_size, len(rows)), len(rows))
     return counts

@@ -187,6 +187,10 @@ CELERY_TIMEZONE = TIME_ZONE
 
 # Search: Elasticsearch when ELASTICSEARCH_URL is set, the database otherwise.
 ELASTICSEARCH_URL = os.environ.get("ELASTICSEARCH_URL", "")
+# The alias searches read; `search_index --rebuild` builds <alias>_<timestamp> and swaps it.
+KEXIANG_SEARCH_INDEX = os.environ.get("KEXIANG_SEARCH_INDEX", "kexiang-resources")
+KEXIANG_SEARCH_TIMEOUT = float(os.environ.get("KEXIANG_SEARCH_TIMEOUT", "3"))  # seconds per query
+KEXIANG_SEARCH_RETRY_AFTER = float(os.environ.get("KEXIANG_SEARCH_RETRY_AFTER", "30"))  # after a failure, use the DB this long
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
 # Wagtail.
@@ -203,7 +207,7 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"jieba": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}},
+    "loggers": {"jieba": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}, "elasticsearch": {"level": "WARNING"}},
 }
 
 # Resumable uploads (tus): one directory per upload (media_pipeline/tus.py).

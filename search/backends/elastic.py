@@ -1,0 +1,229 @@
+"""Elasticsearch: the index behind an alias, bulk writes, and the faceted query.
+
+Scoring is tiers plus a small text score, so every backend orders the same way:
+all terms in title/lesson/chapter (1000) > the type the query asks for (500) > all terms in the title
+(100) > BM25 over jieba's words (a few points).
+"""
+import functools
+import logging
+import time
+
+from django.conf import settings
+from elasticsearch import Elasticsearch, helpers
+from elasticsearch.exceptions import NotFoundError
+from elasticsearch_dsl import A, Q, Search
+
+from .. import documents, text
+from .base import FACET_SIZE, SearchBackend, SearchHits
+
+logger = logging.getLogger(__name__)
+
+CORE_BOOST, TYPE_BOOST, TITLE_BOOST, TEXT_BOOST = 1000, 500, 100, 0.2
+LOOSE_CORE_BOOST, LOOSE_ANY_BOOST = 300, 100
+WORD_FIELDS = ["title^3", "lesson^3", "chapter^2", "pieces^1.5", "authors^2", "tags", "description^0.5"]
+HIGHLIGHT_FIELDS = ("title", "lesson", "chapter")
+BUILDING_SUFFIX = "-building"
+
+
+def configured():
+    return bool(getattr(settings, "ELASTICSEARCH_URL", ""))
+
+
+@functools.lru_cache(maxsize=4)
+def _client(url, timeout):
+    return Elasticsearch([url], timeout=timeout, max_retries=0, retry_on_timeout=False)
+
+
+def client(timeout=None):
+    return _client(settings.ELASTICSEARCH_URL, timeout or settings.KEXIANG_SEARCH_TIMEOUT)
+
+
+# --- index management -----------------------------------------------------------------------------
+
+def _index_body():
+    return documents.ResourceDocument._index.to_dict()
+
+
+def index_create(name, es=None):
+    es = es or client(timeout=60)
+    es.indices.create(index=name, body=_index_body())
+    return name
+
+
+def alias_targets(es=None, alias=None):
+    es = es or client()
+    try:
+        return sorted(es.indices.get_alias(name=alias or documents.index_alias()))
+    except NotFoundError:
+        return []
+
+
+def write_targets(es=None):
+    """Where changes go: the live index and any index being built for a swap."""
+    es = es or client()
+    alias = documents.index_alias()
+    return sorted(set(alias_targets(es, alias) + alias_targets(es, alias + BUILDING_SUFFIX)))
+
+
+def index_ensure(es=None):
+    """Create a first index behind the alias if there is none (a fresh cluster)."""
+    es = es or client(timeout=60)
+    if alias_targets(es):
+        return None
+    alias = documents.index_alias()
+    name = index_create(f"{alias}_{time.strftime('%Y%m%d%H%M%S')}_{time.monotonic_ns() % 1000000}", es)
+    es.indices.update_aliases(body={"actions": [{"add": {"index": name, "alias": alias}}]})
+    return name
+
+
+def bulk_write(records, deleted_ids=(), targets=None, es=None):
+    """Index `records` and delete `deleted_ids` in every target; a newer version already there wins."""
+    es = es or client(timeout=120)
+    targets = targets if targets is not None else write_targets(es)
+    now = int(time.time() * 1_000_000)
+    actions = []
+    for target in targets:
+        for record in records:
+            actions.append({
+                "_op_type": "index", "_index": target, "_id": record.id, "version": documents.es_version(record),
+                "version_type": "external_gte", "_source": documents.es_document(record),
+            })
+        for pk in deleted_ids:
+            actions.append({"_op_type": "delete", "_index": target, "_id": pk, "version": now, "version_type": "external_gte"})
+    if not actions:
+        return 0
+    _ok, errors = helpers.bulk(es, actions, raise_on_error=False, raise_on_exception=True, chunk_size=500, request_timeout=120)
+    real = [e for e in errors if next(iter(e.values())).get("status") not in (404, 409)]
+    if real:
+        raise RuntimeError(f"Elasticsearch refused {len(real)} writes, first: {real[0]}")
+    return len(actions)
+
+
+# --- queries ------------------------------------------------------------------------------------------
+
+def _term_clause(term, fields):
+    """`term` appears (as a substring, via cjk grams) in at least one of `fields`."""
+    if len(term) == 1 and text.is_han(term):
+        clauses = [Q("prefix", **{f"{f}.cjk": term}) for f in fields]
+    else:
+        clauses = [Q("match_phrase", **{f"{f}.cjk": term}) for f in fields]
+    return Q("bool", should=clauses, minimum_should_match=1)
+
+
+def _all_of(terms, fields):
+    return Q("bool", filter=[_term_clause(t, fields) for t in terms])
+
+
+def _scope_filter(scope):
+    options = [Q("term", visibility="public")]
+    if scope.user_id:
+        options.append(Q("term", uploaded_by_id=scope.user_id))
+    if scope.school_id:
+        options.append(Q("bool", filter=[Q("term", visibility="school"), Q("term", school_id=scope.school_id)]))
+        options.append(Q("bool", filter=[Q("term", visibility="pairing"), Q("terms", school_id=list(scope.pairing_school_ids))]))
+    return Q("bool", should=options, minimum_should_match=1)
+
+
+def _filters(request):
+    out = [_scope_filter(request.scope)]
+    for facet, value in request.filters.items():
+        if value in (None, "", []):
+            continue
+        if facet == "type":
+            out.append(Q("terms", type=value if isinstance(value, list) else [value]))
+        elif facet == "chapter":
+            out.append(Q("term", chapter_ids=str(value)))
+        else:
+            out.append(Q("term", **{facet: value}))
+    if request.exclude_ids:
+        out.append(~Q("ids", values=[str(pk) for pk in request.exclude_ids]))
+    return out
+
+
+def _text_query(request):
+    parsed = request.parsed
+    fields = list(documents.TEXT_FIELDS)
+    should = []
+    if request.loose:
+        words = parsed.loose_words()
+        must = [Q("bool", should=[_term_clause(w, fields) for w in words], minimum_should_match=1)]
+        for w in words:
+            should.append(Q("constant_score", filter=_term_clause(w, documents.CORE_FIELDS), boost=LOOSE_CORE_BOOST))
+            should.append(Q("constant_score", filter=_term_clause(w, fields), boost=LOOSE_ANY_BOOST))
+    else:
+        must = [_term_clause(t, fields) for t in parsed.terms]
+        should.append(Q("constant_score", filter=_all_of(parsed.terms, documents.CORE_FIELDS), boost=CORE_BOOST))
+        should.append(Q("constant_score", filter=_all_of(parsed.terms, ["title"]), boost=TITLE_BOOST))
+    if parsed.types:
+        should.append(Q("constant_score", filter=Q("terms", type=parsed.types), boost=TYPE_BOOST))
+    if parsed.words:
+        should.append(Q("multi_match", query=" ".join(parsed.words), fields=WORD_FIELDS, type="most_fields", boost=TEXT_BOOST))
+    return Q("bool", must=must, should=should)
+
+
+def _highlight_query(request):
+    terms = request.parsed.loose_words() if request.loose else request.parsed.terms
+    return Q("bool", should=[_term_clause(t, [f]) for t in terms for f in HIGHLIGHT_FIELDS])
+
+
+class ElasticsearchBackend(SearchBackend):
+    name = "elasticsearch"
+
+    def search(self, request):
+        s = Search(using=client(), index=documents.index_alias()).extra(track_total_hits=True)
+        query = _text_query(request) if request.parsed.has_text else Q("match_all")
+        s = s.query(Q("bool", must=[query], filter=_filters(request)))
+        if request.sort == "newest" or (request.sort == "relevance" and not request.parsed.has_text):
+            s = s.sort({"created_at": "desc"}, "_score")
+        elif request.sort == "popular":
+            s = s.sort({"use_count": "desc"}, "_score", {"created_at": "desc"})
+        else:
+            s = s.sort("_score", {"created_at": "desc"})
+        if request.with_facets:
+            for facet in documents.FACET_FIELDS:
+                s.aggs.bucket(facet, A("terms", field=facet, size=FACET_SIZE.get(facet, 200)))
+            s.aggs.bucket("chapter", A("terms", field="chapter_id", size=FACET_SIZE["chapter"]))
+        if request.with_highlights and request.parsed.has_text:
+            s = s.highlight_options(
+                pre_tags=["<mark>"], post_tags=["</mark>"], encoder="html", number_of_fragments=0,
+                highlight_query=_highlight_query(request).to_dict(),
+            )
+            s = s.highlight(*[f"{f}.cjk" for f in HIGHLIGHT_FIELDS])
+        s = s.source(False)[request.offset:request.offset + request.limit]
+        response = s.execute()
+        ids, highlights = [], {}
+        for hit in response.hits:
+            pk = int(hit.meta.id)
+            ids.append(pk)
+            if getattr(hit.meta, "highlight", None):
+                highlights[pk] = {
+                    name.removesuffix(".cjk"): text.strip_separators(fragments[0])
+                    for name, fragments in hit.meta.highlight.to_dict().items()
+                }
+        facets = {}
+        if request.with_facets:
+            for facet in documents.FACET_FIELDS + ("chapter",):
+                facets[facet] = [(b.key, b.doc_count) for b in response.aggregations[facet].buckets]
+        return SearchHits(count=response.hits.total.value, ids=ids, highlights=highlights, facets=facets, backend=self.name)
+
+    def suggest(self, *, prefix, scope, limit=8):
+        prefix = (prefix or "").strip()
+        if not prefix:
+            return []
+        query = Q(
+            "bool",
+            should=[
+                Q("constant_score", filter=Q("prefix", lesson_key=prefix), boost=10),
+                Q("constant_score", filter=_term_clause(text.normalize(prefix), ["lesson", "title"]), boost=1),
+            ],
+            minimum_should_match=1,
+            filter=[_scope_filter(scope)],
+        )
+        s = (
+            Search(using=client(), index=documents.index_alias())
+            .query(query)
+            .sort("_score", {"use_count": "desc"})
+            .extra(collapse={"field": "lesson_key"})
+            .source(["lesson_key"])[:limit]
+        )
+        return [hit.lesson_key for hit in s.execute().hits]

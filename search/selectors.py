@@ -1,0 +1,247 @@
+"""Searching the library: one selector for the API and the search page, on whichever backend is up.
+
+`resource_search` reads the query (search/query.py), asks Elasticsearch when it is configured and
+reachable and the database otherwise, and shapes the answer the API returns. When fewer than a page of
+resources contain every term, resources with some of the words follow them (after the full matches),
+and when the grade or subject read from the query leaves nothing, the query is tried without them.
+"""
+import dataclasses
+import logging
+import threading
+import time
+
+from django.conf import settings
+from django.urls import reverse
+
+from resources.models import ChapterNode, Resource
+from resources.selectors import paired_school_ids
+
+from . import text
+from .backends import elastic
+from .backends.base import SORTS, Scope, SearchRequest
+from .backends.database import DatabaseBackend
+from .backends.elastic import ElasticsearchBackend
+from .query import FACETS, query_parse
+
+logger = logging.getLogger(__name__)
+
+FILTERS = FACETS + ("type", "chapter")
+MAX_PAGE_SIZE = 100
+LOOSE_BELOW = 10  # add partial matches when fewer full matches than this
+
+_down = {"until": 0.0}
+_down_lock = threading.Lock()
+
+
+def scope_for(user):
+    if user is None or not user.is_authenticated:
+        return Scope()
+    school_id = getattr(user, "school_id", None)
+    pairing = tuple(sorted(paired_school_ids(school_id))) if school_id else ()
+    return Scope(user_id=user.pk, school_id=school_id, pairing_school_ids=pairing)
+
+
+def backend_choose():
+    """Elasticsearch when configured and not recently found down; the database otherwise."""
+    if elastic.configured() and time.monotonic() >= _down["until"]:
+        return ElasticsearchBackend()
+    return DatabaseBackend()
+
+
+def _mark_down(exc):
+    with _down_lock:
+        _down["until"] = time.monotonic() + settings.KEXIANG_SEARCH_RETRY_AFTER
+    logger.warning("Elasticsearch unavailable (%s); using the database search for %ss", exc, settings.KEXIANG_SEARCH_RETRY_AFTER)
+
+
+def backend_reset():
+    _down["until"] = 0.0
+
+
+def _run(backend, request):
+    """Run on `backend`, falling back to the database when Elasticsearch fails."""
+    if backend.name != "elasticsearch":
+        return backend.search(request)
+    try:
+        return backend.search(request)
+    except Exception as exc:  # any failure of the cluster: connection, timeout, missing index, 5xx
+        _mark_down(exc)
+        return DatabaseBackend().search(request)
+
+
+@dataclasses.dataclass
+class SearchParams:
+    q: str = ""
+    filters: dict = dataclasses.field(default_factory=dict)
+    sort: str = "relevance"
+    page: int = 1
+    page_size: int = 20
+
+
+def params_from_query_dict(data):
+    """SearchParams from request.GET; raises ValueError with a message for the reader."""
+    from django.utils.translation import gettext as _
+
+    filters = {}
+    for name in FILTERS:
+        value = (data.get(name) or "").strip()
+        if not value:
+            continue
+        if name == "chapter":
+            if not value.isdigit():
+                raise ValueError(_("chapter must be the number of a chapter."))
+            value = int(value)
+        elif name == "type":
+            value = [v for v in value.split(",") if v]
+        filters[name] = value
+    sort = data.get("sort") or "relevance"
+    if sort not in SORTS:
+        raise ValueError(_("sort must be one of: relevance, newest, popular."))
+    try:
+        page = int(data.get("page") or 1)
+        page_size = int(data.get("page_size") or 20)
+    except ValueError:
+        raise ValueError(_("page and page_size must be whole numbers.")) from None
+    if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
+        raise ValueError(_("page starts at 1 and page_size is between 1 and %(max)s.") % {"max": MAX_PAGE_SIZE})
+    return SearchParams(q=(data.get("q") or "")[:200], filters=filters, sort=sort, page=page, page_size=page_size)
+
+
+@dataclasses.dataclass
+class SearchResult:
+    count: int
+    results: list
+    facets: dict
+    understood: list
+    backend: str
+    relaxed: bool = False  # the grade/subject words of the query were ignored to find anything
+    partial_from: int | None = None  # results from this position on match only some words
+
+
+def resource_search(*, user, params: SearchParams, backend=None) -> SearchResult:
+    backend = backend or backend_choose()
+    parsed = query_parse(params.q)
+    if not parsed.has_text and parsed.types and "type" not in params.filters:
+        filters_from_types = {"type": list(parsed.types)}
+    else:
+        filters_from_types = {}
+    scope = scope_for(user)
+    offset = (params.page - 1) * params.page_size
+    inferred = {k: v for k, v in parsed.filters.items() if k not in params.filters}
+
+    def attempt(filters):
+        return _search_with_partial(backend, parsed, filters, scope, params, offset)
+
+    hits, partial_from = attempt({**inferred, **filters_from_types, **params.filters})
+    relaxed = False
+    if hits.count == 0 and inferred and parsed.has_text:
+        hits, partial_from = attempt({**filters_from_types, **params.filters})
+        relaxed = True
+    return SearchResult(
+        count=hits.count,
+        results=_results(hits, parsed),
+        facets=_facets(hits.facets),
+        understood=[{"facet": f, "word": w, "value": v} for f, w, v in parsed.understood if not (relaxed and f in FACETS)],
+        backend=hits.backend,
+        relaxed=relaxed,
+        partial_from=partial_from,
+    )
+
+
+def _search_with_partial(backend, parsed, filters, scope, params, offset):
+    """Full matches, then (when there are few) partial matches after them, as one list."""
+    request = SearchRequest(parsed=parsed, filters=filters, scope=scope, sort=params.sort, offset=offset, limit=params.page_size)
+    hits = _run(backend, request)
+    if not parsed.has_text or hits.count >= LOOSE_BELOW:
+        return hits, None
+    if offset == 0 and len(hits.ids) == hits.count:
+        strict_ids = hits.ids
+    else:
+        strict_ids = _run(backend, dataclasses.replace(request, offset=0, limit=LOOSE_BELOW, with_facets=False, with_highlights=False)).ids
+    loose_offset = max(0, offset - hits.count)
+    loose_limit = params.page_size - len(hits.ids)
+    loose = _run(backend, dataclasses.replace(
+        request, loose=True, exclude_ids=tuple(strict_ids), offset=loose_offset, limit=max(loose_limit, 0),
+    ))
+    if loose.count == 0:
+        return hits, None
+    merged_facets = {}
+    for facet in set(hits.facets) | set(loose.facets):
+        counts = {}
+        for value, n in hits.facets.get(facet, []) + loose.facets.get(facet, []):
+            counts[value] = counts.get(value, 0) + n
+        merged_facets[facet] = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
+    hits.facets = merged_facets
+    hits.highlights.update(loose.highlights)
+    hits.ids = hits.ids + (loose.ids if loose_limit > 0 else [])
+    partial_from = hits.count if offset + len(hits.ids) > hits.count else None
+    hits.count += loose.count
+    return hits, partial_from
+
+
+def _results(hits, parsed):
+    rows = Resource.objects.filter(pk__in=hits.ids).select_related("stage", "grade", "subject", "edition", "volume")
+    by_id = {r.pk: r for r in rows}
+    labels = dict(Resource._meta.get_field("resource_type").choices)
+    terms = parsed.terms + [w for w in parsed.loose_words() if w not in parsed.terms]
+    out = []
+    for pk in hits.ids:
+        r = by_id.get(pk)
+        if r is None:  # deleted since Elasticsearch indexed it; the outbox will catch up
+            continue
+        highlight = hits.highlights.get(pk) or {}
+        if not highlight and terms:
+            for field, value in (("title", r.title), ("lesson", r.lesson_title), ("chapter", " / ".join(r.chapter_path or []))):
+                marked = text.highlight(value, terms)
+                if marked:
+                    highlight[field] = marked
+        out.append({
+            "id": r.pk,
+            "external_id": r.external_id,
+            "title": r.title,
+            "type": r.resource_type,
+            "type_label": str(labels.get(r.resource_type, r.resource_type)),
+            "stage": r.stage.name if r.stage else "",
+            "grade": r.grade.name if r.grade else "",
+            "subject": r.subject.name if r.subject else "",
+            "edition": r.edition.name if r.edition else "",
+            "volume": r.volume.name if r.volume else "",
+            "chapter_path": list(r.chapter_path or []),
+            "lesson": r.lesson_title,
+            "authors": list(r.authors or []),
+            "url": r.get_absolute_url(),
+            "highlight": highlight,
+        })
+    return out
+
+
+def _facets(raw):
+    out = {}
+    labels = dict(Resource._meta.get_field("resource_type").choices)
+    chapter_ids = [int(v) for v, _n in raw.get("chapter", [])]
+    paths = dict(ChapterNode.objects.filter(pk__in=chapter_ids).values_list("pk", "path")) if chapter_ids else {}
+    for facet, buckets in raw.items():
+        if facet == "chapter":
+            out[facet] = [{"value": int(v), "label": paths.get(int(v), str(v)), "count": n} for v, n in buckets]
+        elif facet == "type":
+            out[facet] = [{"value": v, "label": str(labels.get(v, v)), "count": n} for v, n in buckets]
+        else:
+            out[facet] = [{"value": v, "count": n} for v, n in buckets]
+    return out
+
+
+def resource_suggest(*, user, prefix, limit=8, backend=None):
+    backend = backend or backend_choose()
+    scope = scope_for(user)
+    if backend.name == "elasticsearch":
+        try:
+            return backend.suggest(prefix=prefix, scope=scope, limit=limit)
+        except Exception as exc:
+            _mark_down(exc)
+    return DatabaseBackend().suggest(prefix=prefix, scope=scope, limit=limit)
+
+
+def search_url(**params):
+    from urllib.parse import urlencode
+
+    return reverse("search:page") + "?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})

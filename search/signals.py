@@ -1,0 +1,24 @@
+"""Every change to a resource reaches search: saves and deletes one by one, bulk imports by signal."""
+from django.db.models.signals import post_delete, post_save
+from django.dispatch import receiver
+
+from resources.models import Resource
+from resources.signals import resources_changed
+
+from . import services
+
+
+@receiver(post_save, sender=Resource, dispatch_uid="search_resource_saved")
+def resource_saved(sender, instance, raw=False, **kwargs):
+    if not raw:
+        services.resources_changed(resource_ids=[instance.pk])
+
+
+@receiver(post_delete, sender=Resource, dispatch_uid="search_resource_deleted")
+def resource_deleted(sender, instance, **kwargs):
+    services.resources_changed(resource_ids=[instance.pk])
+
+
+@receiver(resources_changed, dispatch_uid="search_resources_changed")
+def resources_bulk_changed(sender, resource_ids, **kwargs):
+    services.resources_changed(resource_ids=resource_ids)

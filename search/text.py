@@ -1,0 +1,168 @@
+"""How Chinese text is cut for search, the same way for every backend.
+
+Three views of one text:
+- `normalize`: NFKC (full-width letters and digits become half-width), lower case, punctuation next to
+  a Chinese character removed (so 说木叶 matches 说“木叶”), other punctuation turned into spaces.
+- `grams`: what the recall index holds: a run of Chinese characters becomes its bigrams (a lone
+  character stays a unigram), a run of letters or digits is one token. Elasticsearch's `cjk` analyzer
+  makes the same tokens from the same normalised text, so a phrase of grams is a substring match.
+- `words`: jieba's segmentation with the teaching-vocabulary dictionary (`dictionary/teaching.txt`
+  plus the taxonomy's names), used for scoring and for reading what a teacher typed.
+"""
+import functools
+import html
+import logging
+import re
+import threading
+import unicodedata
+from pathlib import Path
+
+logger = logging.getLogger(__name__)
+
+DICTIONARY = Path(__file__).resolve().parent / "dictionary" / "teaching.txt"
+# Joins jieba's words in the text stored in Elasticsearch; the `kx_words` analyzer splits on it and the
+# `kx_cjk` analyzer deletes it, so the stored text reads like the original once it is removed.
+WORD_SEPARATOR = "\u2063"
+
+_HAN = r"\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0002ffff"
+_HAN_RE = re.compile(f"[{_HAN}]")
+_RUN_RE = re.compile(f"[{_HAN}]+|[^\\s{_HAN}]+")
+
+
+def is_han(char):
+    return bool(_HAN_RE.match(char))
+
+
+def _is_punct(char):
+    return unicodedata.category(char)[0] in "PS"
+
+
+def _fold(char):
+    return unicodedata.normalize("NFKC", char).lower()
+
+
+def _normal_chars(text):
+    """Yields (normalised piece, index in `text`) for each character of `text` that survives."""
+    text = text or ""
+    folded = [_fold(c) for c in text]
+    n = len(text)
+    for i, piece in enumerate(folded):
+        if not piece:
+            continue
+        if piece.isspace() or all(_is_punct(c) for c in piece):
+            prev = next((folded[j] for j in range(i - 1, -1, -1) if folded[j] and not _is_punct(folded[j][-1])), "")
+            nxt = next((folded[j] for j in range(i + 1, n) if folded[j] and not _is_punct(folded[j][0])), "")
+            if piece.isspace() or not ((prev and is_han(prev[-1])) or (nxt and is_han(nxt[0]))):
+                yield " ", i
+            continue
+        yield piece, i
+
+
+def normalize(text):
+    """The text as search compares it: half-width, lower case, no punctuation, single spaces."""
+    return " ".join("".join(piece for piece, _ in _normal_chars(text)).split())
+
+
+def grams(text):
+    """Recall tokens of `text` (see the module docstring), in order."""
+    out = []
+    for run in _RUN_RE.findall(normalize(text)):
+        if is_han(run[0]):
+            out.extend([run] if len(run) == 1 else [run[i:i + 2] for i in range(len(run) - 1)])
+        else:
+            out.append(run)
+    return out
+
+
+_local = threading.local()
+_extra_words = set()
+_extra_lock = threading.Lock()
+
+
+@functools.lru_cache(maxsize=1)
+def _base_tokenizer_source():
+    return DICTIONARY.read_text(encoding="utf-8")
+
+
+def _tokenizer():
+    """A jieba tokenizer per thread (jieba's own state is not thread-safe), with our dictionary."""
+    tok = getattr(_local, "tokenizer", None)
+    if tok is None or _local.known != len(_extra_words):
+        import jieba
+
+        logging.getLogger("jieba").setLevel(logging.WARNING)
+        tok = jieba.Tokenizer()
+        tok.load_userdict(str(DICTIONARY))
+        with _extra_lock:
+            extra = sorted(_extra_words)
+        for word in extra:
+            tok.add_word(word, freq=30000)
+        _local.tokenizer, _local.known = tok, len(extra)
+    return tok
+
+
+def add_words(words):
+    """Teach the segmenter more whole words (the taxonomy's names); cheap when nothing is new."""
+    new = {normalize(w) for w in words} - _extra_words - {""}
+    if new:
+        with _extra_lock:
+            _extra_words.update(new)
+
+
+def words(text):
+    """jieba words of the normalised text, without spaces."""
+    return [w for w in _tokenizer().cut(normalize(text)) if w.strip()]
+
+
+def search_words(text):
+    """Words plus jieba's shorter words inside long ones, for scoring."""
+    return [w for w in _tokenizer().cut_for_search(normalize(text)) if w.strip()]
+
+
+def segmented(text):
+    """The original text with WORD_SEPARATOR between jieba's words (what Elasticsearch stores)."""
+    if not text:
+        return ""
+    return WORD_SEPARATOR.join(w for w in _tokenizer().cut(text) if w)
+
+
+def strip_separators(text):
+    return text.replace(WORD_SEPARATOR, "")
+
+
+def highlight(text, terms, tag="mark"):
+    """HTML of `text` with every match of the normalised `terms` wrapped in <tag>; None when none match."""
+    if not text or not terms:
+        return None
+    pieces = list(_normal_chars(text))
+    flat, owner = [], []
+    for piece, index in pieces:
+        for c in piece:
+            flat.append(c)
+            owner.append(index)
+    haystack = "".join(flat)
+    marked = [False] * len(text)
+    for term in terms:
+        needle = normalize(term)
+        if not needle:
+            continue
+        start = haystack.find(needle)
+        while start != -1:
+            first, last = owner[start], owner[start + len(needle) - 1]
+            for i in range(first, last + 1):
+                marked[i] = True
+            start = haystack.find(needle, start + 1)
+    if not any(marked):
+        return None
+    out, open_ = [], False
+    for i, char in enumerate(text):
+        if marked[i] and not open_:
+            out.append(f"<{tag}>")
+            open_ = True
+        elif not marked[i] and open_:
+            out.append(f"</{tag}>")
+            open_ = False
+        out.append(html.escape(char))
+    if open_:
+        out.append(f"</{tag}>")
+    return "".join(out)
