@@ -130,6 +130,20 @@ def strip_separators(text):
     return text.replace(WORD_SEPARATOR, "")
 
 
+_EDGE_PUNCT = "".join(
+    ["\u3000-\u303f", "\uff01-\uff0f", "\uff1a-\uff20", "\u2010-\u2027", "!'(),*+\\-./:=?@\\[\\]^_`{|}~"]
+)
+_MARK_OPEN_RE = re.compile(f"<mark>([{_EDGE_PUNCT}]+)")
+_MARK_CLOSE_RE = re.compile(f"([{_EDGE_PUNCT}]+)</mark>")
+
+
+def tidy_highlight(fragment):
+    """An Elasticsearch highlight as text.highlight makes it: no separators, punctuation outside <mark>."""
+    fragment = strip_separators(fragment)
+    fragment = _MARK_OPEN_RE.sub(lambda m: m.group(1) + "<mark>", fragment)
+    return _MARK_CLOSE_RE.sub(lambda m: "</mark>" + m.group(1), fragment).replace("<mark></mark>", "")
+
+
 def highlight(text, terms, tag="mark"):
     """HTML of `text` with every match of the normalised `terms` wrapped in <tag>; None when none match."""
     if not text or not terms:

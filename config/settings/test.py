@@ -22,3 +22,8 @@ CELERY_BROKER_URL = "memory://"
 CELERY_RESULT_BACKEND = "cache+memory://"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+
+# Tests use the database search unless a test asks for Elasticsearch (search/tests/conftest.py), which
+# then reads the cluster from here and uses an alias of its own.
+KEXIANG_TEST_ELASTICSEARCH_URL = ELASTICSEARCH_URL  # noqa: F405
+ELASTICSEARCH_URL = ""

@@ -46,7 +46,8 @@ def _index_body():
 
 def index_create(name, es=None):
     es = es or client(timeout=60)
-    es.indices.create(index=name, body=_index_body())
+    body = _index_body()
+    es.indices.create(index=name, settings=body["settings"], mappings=body["mappings"])
     return name
 
 
@@ -197,7 +198,7 @@ class ElasticsearchBackend(SearchBackend):
             ids.append(pk)
             if getattr(hit.meta, "highlight", None):
                 highlights[pk] = {
-                    name.removesuffix(".cjk"): text.strip_separators(fragments[0])
+                    name.removesuffix(".cjk"): text.tidy_highlight(fragments[0])
                     for name, fragments in hit.meta.highlight.to_dict().items()
                 }
         facets = {}
@@ -226,4 +227,4 @@ class ElasticsearchBackend(SearchBackend):
             .extra(collapse={"field": "lesson_key"})
             .source(["lesson_key"])[:limit]
         )
-        return [hit.lesson_key for hit in s.execute().hits]
+        return [hit.meta.fields["lesson_key"][0] for hit in s.execute().hits]
