@@ -23,12 +23,12 @@ def test_a_teacher_uses_the_home_page_on_a_small_phone(live_server):
 
         search.fill("古诗")
         search.press("Enter")
-        page.wait_for_url("**/resources/?q=*")
-        assert page.locator(".resource .title", has_text="古诗三首 课件").is_visible()
-        assert page.locator(".resource .title", has_text="秋天的雨").count() == 0
+        page.wait_for_url("**/search/?q=*")
+        assert page.locator(".result .title", has_text="古诗三首 课件").is_visible()
+        assert page.locator(".result .title", has_text="秋天的雨").count() == 0
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         screenshot(page, "search-360x640")
 
-        page.locator(".resource a").first.click()
+        page.locator(".result a").first.click()
         assert page.locator("h1", has_text="古诗三首 课件").is_visible()
         screenshot(page, "resource-360x640")

@@ -15,7 +15,7 @@ def test_home_page_is_chinese_by_default_even_for_an_english_browser(client):
     assert response.status_code == 200
     assert '<html lang="zh-hans">' in html
     assert "按学段和学科浏览" in html and "最新资源" in html and "我的教研组" in html
-    assert 'name="q"' in html and 'action="/resources/"' in html  # the search box
+    assert 'name="q"' in html and 'action="/search/"' in html  # the search box goes to search
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in html
     assert "古诗三首 课件" in html
     for stage in ("小学", "初中", "高中"):

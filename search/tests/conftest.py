@@ -37,7 +37,9 @@ def use_elasticsearch(settings):
 
 
 def drop_indices(alias):
-    elastic.client(timeout=30).indices.delete(index=alias + "*", ignore=[404])
+    from django.conf import settings
+
+    elastic._client(settings.KEXIANG_TEST_ELASTICSEARCH_URL, 30).indices.delete(index=alias + "*", ignore=[404])
 
 
 @pytest.fixture(params=["database", pytest.param("elasticsearch", marks=pytest.mark.search)])
