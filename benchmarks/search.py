@@ -5,7 +5,7 @@ substring (icontains) of the title, the lesson or the chapter path, newest first
 database as the database backend, in this same run, so the ratios compare like with like.
 
     .venv/bin/python benchmarks/search.py [--scale 200000 | --skip-scale] [--backends es,sqlite,pg,naive]
-                                          [--queries PATH] [--requests 200] [--keep]
+                                          [--queries PATH] [--requests 200] [--keep | --clean]
 
 1. Imports the catalogue and ../shared/data/smartedu_micro_lessons/resources.jsonl into a SQLite file,
    a PostgreSQL database of its own (kexiang_bench) and an Elasticsearch alias of its own (kexiang-bench),
@@ -15,8 +15,9 @@ database as the database backend, in this same run, so the ratios compare like w
    creation dates and use counts, and times GET /api/v1/search (django.test.Client: view, selector and
    backend) on faceted queries, p50/p95 per backend, with the ratio to Elasticsearch.
 
-Every database runs in a subprocess of this script (`--worker`) with its own environment; nothing of
-the lead's databases, index aliases or Celery folders is touched. Run on demand, never in CI.
+Every database runs in a subprocess of this script (`--worker`) with its own environment; the project's
+own databases (kexiang, test_*), the alias kexiang-resources and the Celery folders under var/ are never
+touched. Run on demand, never in CI.
 """
 import argparse
 import collections
@@ -56,7 +57,7 @@ LATENCY_QUERIES = [
     {"q": "古诗", "type": "micro_lesson,courseware"},
     {"q": "背影 微课", "sort": "newest"},
     {"q": "整本书阅读", "sort": "popular"},
-    {"q": "读书", "grade": "七年级", "page": "2"},
+    {"q": "阅读", "grade": "七年级", "page": "2"},
     {"q": "宪法", "chapter": "@unit"},
     {"subject": "语文"},
     {"grade": "七年级", "subject": "语文", "type": "courseware"},
@@ -140,7 +141,17 @@ def work_load(resources, catalogue):
     call_command("import_textbooks", catalogue, stdout=io.StringIO(), stderr=io.StringIO())
     out["catalogue_s"] = time.perf_counter() - start
     out["import"] = _import_file(resources, connection.vendor)
+    start = time.perf_counter()
+    _analyze(connection)
+    out["analyze_s"] = time.perf_counter() - start
     return out
+
+
+def _analyze(connection):
+    """Table statistics (and PostgreSQL's GIN pending list flushed), as autovacuum would leave them a
+    minute later; without them PostgreSQL's search plans were several times slower."""
+    with connection.cursor() as cursor:  # Django runs in autocommit, so VACUUM may run here
+        cursor.execute("VACUUM ANALYZE" if connection.vendor == "postgresql" else "ANALYZE")
 
 
 def work_es_rebuild():
@@ -163,11 +174,17 @@ def work_es_rebuild():
     name = services.search_index_rebuild(progress=progress)
     seconds = time.perf_counter() - start
     es = elastic.client(timeout=60)
+    settle = time.perf_counter()
+    while time.perf_counter() - settle < 120:  # let background merges finish before anything is timed
+        if not es.indices.stats(index=name, metric="merge")["indices"][name]["total"]["merges"]["current"]:
+            break
+        time.sleep(1)
+    settle_s = time.perf_counter() - settle
     count = es.count(index=documents.index_alias())["count"]
     stats = es.indices.stats(index=name, metric="store")["indices"][name]["total"]["store"]["size_in_bytes"]
     return {"index": name, "seconds": seconds, "docs": count, "store_bytes": stats,
             "records_s": clock.seconds["resource_records"], "segment_s": clock.seconds["es_document"],
-            "bulk_s": clock.seconds["bulk"]}
+            "bulk_s": clock.seconds["bulk"], "settle_s": settle_s}
 
 
 def _chapter_unit():
@@ -245,15 +262,12 @@ def work_scale(path):
                 "UPDATE resources_resource SET created_at = strftime('%Y-%m-%d %H:%M:%f', 'now',"
                 " '-' || ((id * 7919) % 1095) || ' days', '-' || ((id * 104729) % 86400) || ' seconds'),"
                 " use_count = ((id * 48271) % 1000) * ((id * 16807) % 1000) / 1000")
-            cursor.execute("ANALYZE")
         else:
             cursor.execute(
                 "UPDATE resources_resource SET created_at = now() - ((id * 7919) % 1095) * interval '1 day'"
                 " - ((id * 104729) % 86400) * interval '1 second',"
                 " use_count = ((id * 48271) % 1000) * ((id * 16807) % 1000) / 1000")
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:  # Django runs in autocommit, so VACUUM may run here
-            cursor.execute("VACUUM ANALYZE")
+    _analyze(connection)
     out["spread_s"] = time.perf_counter() - start
     from resources.models import Resource
     from search.models import SearchEntry
@@ -268,14 +282,20 @@ def work_latency(kind, patterns, requests, warmup, expect):
 
     unit = _chapter_unit()
     patterns = [{k: (str(unit) if v == "@unit" else v) for k, v in p.items()} for p in patterns]
+    from search.backends.database import DatabaseBackend
+    from search.backends.elastic import ElasticsearchBackend
+
+    clock = Clock()  # time inside backend.search (every call of a request: strict, loose, relaxed)
+    clock.wrap(DatabaseBackend, "search", "backend")
+    clock.wrap(ElasticsearchBackend, "search", "backend")
     client = Client()
     problems = []
 
     def once(params):
         start = time.perf_counter()
         if kind == "naive":
-            naive_search(params)
-            return (time.perf_counter() - start) * 1000, None
+            count, _ids = naive_search(params)
+            return (time.perf_counter() - start) * 1000, count
         response = client.get("/api/v1/search", params)
         ms = (time.perf_counter() - start) * 1000
         if response.status_code != 200:
@@ -291,12 +311,13 @@ def work_latency(kind, patterns, requests, warmup, expect):
         for i, params in enumerate(patterns):
             counts[i] = once(params)[1]
     samples, by_pattern = [], collections.defaultdict(list)
+    clock.seconds.clear()
     for n in range(requests):
         i = n % len(patterns)
         ms, _count = once(patterns[i])
         samples.append(ms)
         by_pattern[i].append(ms)
-    return {"samples": samples, "by_pattern": {str(i): v for i, v in by_pattern.items()}, "counts": counts,
+    return {"samples": samples, "backend_share": clock.seconds["backend"] * 1000 / sum(samples), "by_pattern": {str(i): v for i, v in by_pattern.items()}, "counts": counts,
             "problems": problems[:20], "n_problems": len(problems), "unit": unit}
 
 
@@ -310,6 +331,9 @@ def worker_main(step, args_json, out_path):
     import django
 
     django.setup()
+    import logging
+
+    logging.getLogger("elasticsearch").setLevel(logging.ERROR)  # the 404 of a first alias lookup is expected
     result = WORKERS[step](**json.loads(args_json))
     Path(out_path).write_text(json.dumps(result, ensure_ascii=False, default=str), encoding="utf-8")
 
@@ -432,8 +456,9 @@ def main():
     parser.add_argument("--backends", default="es,sqlite,pg,naive")
     parser.add_argument("--queries", default=str(QUERIES), help="judged queries (search-dev.json format)")
     parser.add_argument("--requests", type=int, default=200, help="timed API requests per backend")
-    parser.add_argument("--warmup", type=int, default=1, help="untimed passes over the query set first")
+    parser.add_argument("--warmup", type=int, default=2, help="untimed passes over the query set first")
     parser.add_argument("--keep", action="store_true", help="keep the bench databases, index and files")
+    parser.add_argument("--clean", action="store_true", help="only remove what a --keep run left, then stop")
     parser.add_argument("--workdir", default="/tmp/kexiang-search-bench")
     parser.add_argument("--pg-db", default="kexiang_bench")
     parser.add_argument("--es-alias", default="kexiang-bench")
@@ -457,7 +482,15 @@ def main():
         dbs = ["sqlite"]  # naive alone
     use_es = "es" in backends
 
+    if args.clean:
+        admin = service_url("postgres.sh", "DATABASE_URL")
+        _pg_admin(admin, f'DROP DATABASE IF EXISTS "{args.pg_db}" WITH (FORCE)')
+        _es_cleanup(service_url("elasticsearch.sh", "ELASTICSEARCH_URL"), args.es_alias)
+        shutil.rmtree(args.workdir, ignore_errors=True)
+        print(f"removed PostgreSQL database {args.pg_db}, Elasticsearch indices {args.es_alias}_*, {args.workdir}")
+        return
     bench = Bench(args)
+    print(f"load average at start: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs)")
     if bench.workdir.exists():
         shutil.rmtree(bench.workdir)
     (bench.workdir / "var").mkdir(parents=True)
@@ -506,7 +539,7 @@ def run_bench(bench, backends, dbs, use_es, records, queries, judged):
             loaded = bench.run(db, "load", resources=str(RESOURCES), catalogue=str(CATALOGUE))
             report["import"][f"{db} {len(records):,}"] = loaded["import"]
             print(f"   migrate {loaded['migrate_s']:.1f} s, catalogue {loaded['catalogue_s']:.1f} s, "
-                  f"resources {import_line(loaded['import'])}")
+                  f"resources {import_line(loaded['import'])}; (VACUUM) ANALYZE {loaded['analyze_s']:.1f} s")
     if use_es:
         with bench.phase("Elasticsearch: build the index (search_index_rebuild)"):
             built = bench.run("es", "es_rebuild")
@@ -567,7 +600,8 @@ def run_bench(bench, backends, dbs, use_es, records, queries, judged):
             got = bench.run(env + ":latency", "latency", kind=kind, patterns=LATENCY_QUERIES,
                             requests=args.requests, warmup=args.warmup, expect=expect)
             report["latency"][label] = got
-            print(f"   p50 {percentile(got['samples'], 50):.1f} ms, p95 {percentile(got['samples'], 95):.1f} ms")
+            print(f"   p50 {percentile(got['samples'], 50):.1f} ms, p95 {percentile(got['samples'], 95):.1f} ms"
+                  + (f", {got['backend_share'] * 100:.0f}% of the time inside backend.search" if kind == "api" else ""))
             for problem in got["problems"]:
                 print(f"   PROBLEM {problem}")
     print_latency(bench, runs, report)
@@ -586,7 +620,8 @@ def import_line(imp):
 def es_line(built):
     rate = built["docs"] / built["seconds"] if built["seconds"] else 0
     return (f"{built['docs']:,} documents in {built['seconds']:.1f} s = {rate:,.0f} docs/s (read {built['records_s']:.1f} s, "
-            f"jieba {built['segment_s']:.1f} s, bulk {built['bulk_s']:.1f} s), {built['store_bytes'] / 1e6:.0f} MB")
+            f"jieba {built['segment_s']:.1f} s, bulk {built['bulk_s']:.1f} s), {built['store_bytes'] / 1e6:.0f} MB; "
+            f"merges settled {built['settle_s']:.1f} s later")
 
 
 def print_quality(bench, columns, answers, queries, judged, report):
@@ -607,6 +642,8 @@ def print_quality(bench, columns, answers, queries, judged, report):
             line += pad(f"{score:.3f} ({answer['count']}){flag}", 17, right=True)
         print(line)
     print(pad("mean", 30) + "".join(pad(f"{statistics.mean(scores[label]):.3f}", 17, right=True) for label, _e, _k in columns))
+    print(pad("selector ms, median", 30) + "".join(
+        pad(f"{statistics.median(a['ms'] for a in answers[label]):.1f}", 17, right=True) for label, _e, _k in columns))
     print(pad("judged queries with no result", 30) + "".join(pad(len(zero[label]), 17, right=True) for label, _e, _k in columns))
     for label, _e, _k in columns:
         if zero[label]:
@@ -624,7 +661,8 @@ def print_latency(bench, runs, report):
     if not latency:
         return
     labels = [label for label, *_ in runs]
-    print(f"\nAPI latency per query pattern at {bench.args.scale:,} documents, median ms (results on the first page's count)")
+    print(f"\nLatency per query pattern at {bench.args.scale:,} documents: median ms (matching resources). "
+          "API through django.test.Client with persistent DB connections; naive/* times the baseline function alone")
     print(pad("query", 46) + "".join(pad(label, 20, right=True) for label in labels))
     for i, params in enumerate(LATENCY_QUERIES):
         line = pad(describe(params), 46)
@@ -683,6 +721,8 @@ def print_summary(bench, report):
               f"search entries {imp['search_entries_s'] / imp['import_s'] * 100:.0f}% of it)")
     for docs, built in report.get("es_index", {}).items():
         print(f"  {pad('es ' + format(int(docs), ','), 16)} {int(docs) / built['seconds']:8,.0f} docs/s ({built['seconds']:.1f} s)")
+    print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())} ({os.cpu_count()} CPUs); "
+          "the machine is shared, so compare ratios within a run rather than absolute times across runs")
     print("phases:")
     for name, seconds in bench.phases:
         print(f"  {seconds:7.1f} s  {name}")

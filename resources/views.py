@@ -4,6 +4,7 @@ from django.shortcuts import get_object_or_404, render
 
 from .models import Stage, Subject
 from .selectors import resource_list_visible
+from .services import resource_record_view
 
 
 def resource_list(request):
@@ -35,4 +36,5 @@ def resource_detail(request, pk):
         ),
         pk=pk,
     )
+    resource_record_view(resource=resource)
     return render(request, "resources/resource_detail.html", {"resource": resource})

@@ -64,6 +64,13 @@ def resources_changed(*, resource_ids):
     transaction.on_commit(lambda: _send_index_task(resource_ids))
 
 
+def resources_counts_changed(*, resource_ids):
+    """Views and downloads moved: the database reads them live; Elasticsearch gets them with the next
+    outbox replay (a minute at most) rather than a task per view."""
+    if elastic.configured():
+        IndexOutbox.objects.bulk_create([IndexOutbox(resource_id=int(pk)) for pk in resource_ids])
+
+
 def _send_index_task(resource_ids):
     from .tasks import index_resources_task
 

@@ -3,7 +3,7 @@ from django.db.models.signals import post_delete, post_save
 from django.dispatch import receiver
 
 from resources.models import Resource
-from resources.signals import resources_changed
+from resources.signals import resource_counts_changed, resources_changed
 
 from . import services
 
@@ -22,3 +22,8 @@ def resource_deleted(sender, instance, **kwargs):
 @receiver(resources_changed, dispatch_uid="search_resources_changed")
 def resources_bulk_changed(sender, resource_ids, **kwargs):
     services.resources_changed(resource_ids=resource_ids)
+
+
+@receiver(resource_counts_changed, dispatch_uid="search_resource_counts_changed")
+def resource_counts(sender, resource_ids, **kwargs):
+    services.resources_counts_changed(resource_ids=resource_ids)

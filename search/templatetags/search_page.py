@@ -161,5 +161,6 @@ def partial_index(context):
     params, result = context["params"], context["result"]
     if result.partial_from is None:
         return None
-    index = result.partial_from - (params.page - 1) * params.page_size
-    return index if 0 <= index < len(result.results) else None
+    # On a later page every result may be a partial one: the notice then heads the page.
+    index = max(result.partial_from - (params.page - 1) * params.page_size, 0)
+    return index if index < len(result.results) else None
