@@ -27,6 +27,7 @@ logger = logging.getLogger(__name__)
 
 FILTERS = FACETS + ("type", "chapter")
 MAX_PAGE_SIZE = 100
+MAX_RESULTS = 10000  # Elasticsearch's max_result_window
 LOOSE_BELOW = 10  # add partial matches when fewer full matches than this
 
 _down = {"until": 0.0}
@@ -58,14 +59,29 @@ def backend_reset():
     _down["until"] = 0.0
 
 
+def _cluster_down(exc):
+    """Connection refused, timeouts, 5xx and a missing index mean the cluster cannot answer for a while;
+    other errors (a 400 for one odd request) are that request's problem."""
+    from elasticsearch.exceptions import ConnectionError as ESConnectionError
+    from elasticsearch.exceptions import NotFoundError, TransportError
+
+    if isinstance(exc, (ESConnectionError, NotFoundError)):
+        return True
+    status = getattr(exc, "status_code", None)
+    return not isinstance(exc, TransportError) or not isinstance(status, int) or status >= 500
+
+
 def _run(backend, request):
     """Run on `backend`, falling back to the database when Elasticsearch fails."""
     if backend.name != "elasticsearch":
         return backend.search(request)
     try:
         return backend.search(request)
-    except Exception as exc:  # any failure of the cluster: connection, timeout, missing index, 5xx
-        _mark_down(exc)
+    except Exception as exc:
+        if _cluster_down(exc):
+            _mark_down(exc)
+        else:
+            logger.warning("Elasticsearch refused a search (%r); answered from the database", exc)
         return DatabaseBackend().search(request)
 
 
@@ -104,6 +120,11 @@ def params_from_query_dict(data):
         raise ValueError(_("page and page_size must be whole numbers.")) from None
     if page < 1 or not 1 <= page_size <= MAX_PAGE_SIZE:
         raise ValueError(_("page starts at 1 and page_size is between 1 and %(max)s.") % {"max": MAX_PAGE_SIZE})
+    if page * page_size > MAX_RESULTS:
+        raise ValueError(
+            _("Only the first %(max)s results can be paged through; add a filter or more words to narrow the search.")
+            % {"max": MAX_RESULTS}
+        )
     return SearchParams(q=(data.get("q") or "")[:200], filters=filters, sort=sort, page=page, page_size=page_size)
 
 
@@ -189,10 +210,10 @@ def _results(hits, parsed):
         r = by_id.get(pk)
         if r is None:  # deleted since Elasticsearch indexed it; the outbox will catch up
             continue
-        highlight = hits.highlights.get(pk) or {}
-        if not highlight and terms:
+        highlight = dict(hits.highlights.get(pk) or {})  # Elasticsearch marks the title from its cjk field
+        if terms:
             for field, value in (("title", r.title), ("lesson", r.lesson_title), ("chapter", " / ".join(r.chapter_path or []))):
-                marked = text.highlight(value, terms)
+                marked = field not in highlight and text.highlight(value, terms)
                 if marked:
                     highlight[field] = marked
         out.append({

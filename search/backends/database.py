@@ -145,7 +145,7 @@ class DatabaseBackend(SearchBackend):
         count = matched.count()
         ids = []
         if count and request.limit:
-            filter_sql, filter_params = qs.values("pk").query.sql_with_params()
+            filter_sql, filter_params = qs.order_by().values("pk").query.sql_with_params()
             type_sql, type_params = "0", []
             if parsed.types:
                 type_sql = "r.resource_type IN (" + ", ".join(["%s"] * len(parsed.types)) + ")"

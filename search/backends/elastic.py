@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 CORE_BOOST, TYPE_BOOST, TITLE_BOOST, TEXT_BOOST = 1000, 500, 100, 0.2
 LOOSE_CORE_BOOST, LOOSE_ANY_BOOST = 300, 100
 WORD_FIELDS = ["title^3", "lesson^3", "chapter^2", "pieces^1.5", "authors^2", "tags", "description^0.5"]
-HIGHLIGHT_FIELDS = ("title", "lesson", "chapter")
+HIGHLIGHT_FIELDS = ("title",)
 BUILDING_SUFFIX = "-building"
 
 

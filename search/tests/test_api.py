@@ -49,3 +49,9 @@ def test_suggest_api(client, backend, corpus):
     data = client.get("/api/v1/search/suggest", {"q": "背"}).json()
     assert data["suggestions"] and all("背" in s for s in data["suggestions"])
     assert client.get("/api/v1/search/suggest", {"q": ""}).json() == {"suggestions": []}
+
+
+def test_search_api_refuses_pages_past_ten_thousand_results(client, backend):
+    response = client.get("/api/v1/search", {"page": "101", "page_size": "100"})
+    assert response.status_code == 400
+    assert "10000" in response.json()["error"]

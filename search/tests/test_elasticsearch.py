@@ -174,5 +174,22 @@ def test_search_index_command_says_what_to_do_when_the_cluster_is_down(es_alias,
 
     settings.ELASTICSEARCH_URL = DEAD
     ResourceFactory(title="雨的四季")
-    with pytest.raises(CommandError, match="Nothing was lost"):
+    from django.utils import translation
+
+    with translation.override("en"), pytest.raises(CommandError, match="Nothing was lost"):
         call_command("search_index", "--replay")
+
+
+def test_a_refused_request_does_not_take_the_cluster_out(es_alias, monkeypatch):
+    from elasticsearch.exceptions import RequestError
+
+    elastic.index_ensure()
+    ResourceFactory(title="白鹭 课件")
+
+    def refuse(self, request):
+        raise RequestError(400, "search_phase_execution_exception", {})
+
+    monkeypatch.setattr(ElasticsearchBackend, "search", refuse)
+    result = resource_search(user=AnonymousUser(), params=SearchParams(q="白鹭"))
+    assert result.backend == "database" and result.count == 1
+    assert selectors.backend_choose().name == "elasticsearch"  # not marked down

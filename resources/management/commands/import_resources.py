@@ -1,4 +1,5 @@
 from django.core.management.base import BaseCommand, CommandError
+from django.db import connection
 from django.utils.translation import gettext as _
 
 from resources.exceptions import ResourceImportError
@@ -28,6 +29,10 @@ class Command(BaseCommand):
             self.stdout.write(_("… %(done)d / %(total)d") % {"done": done, "total": total})
 
         counts = resources_import(rows=rows, progress=progress if options["verbosity"] >= 1 else None)
+        if counts.created + counts.updated >= 5000:
+            # Fresh statistics, or PostgreSQL plans searches over the new rows badly until autovacuum runs.
+            with connection.cursor() as cursor:
+                cursor.execute("ANALYZE")
         self.stdout.write(
             self.style.SUCCESS(
                 _("Resources: %(created)d new, %(updated)d updated, %(unchanged)d unchanged, %(skipped)d bad rows skipped.")
