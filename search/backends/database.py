@@ -173,14 +173,28 @@ class DatabaseBackend(SearchBackend):
         return SearchHits(count=count, ids=ids, facets=self._facets(qs) if request.with_facets else {}, backend=self.name)
 
     def _facets(self, qs):
+        """Every facet from one pass over the matches: count the combinations, then add them up."""
+        from resources.models import Edition, Grade, Stage, Subject, Volume
+
+        ids = ("stage_id", "grade_id", "subject_id", "edition_id", "volume_id", "resource_type", "chapter_id")
+        totals = {column: {} for column in ids}
+        for row in qs.order_by().values(*ids).annotate(n=Count("pk")).values_list(*ids, "n"):
+            n = row[-1]
+            for column, value in zip(ids, row[:-1]):
+                if value is not None:
+                    totals[column][value] = totals[column].get(value, 0) + n
+        names = {
+            "stage_id": Stage, "grade_id": Grade, "subject_id": Subject, "edition_id": Edition, "volume_id": Volume,
+        }
         facets = {}
-        for facet, column in FACET_COLUMNS.items():
-            rows = (
-                qs.order_by().exclude(**{f"{column}__isnull": True}).values(column).annotate(n=Count("pk"))
-                .order_by("-n", column)
-            )
+        for facet, column in zip(("stage", "grade", "subject", "edition", "volume", "type", "chapter"), ids):
+            counts = totals[column]
+            if column in names:
+                label = dict(names[column].objects.filter(pk__in=list(counts)).values_list("pk", "name"))
+                counts = {label[pk]: n for pk, n in counts.items() if pk in label}
+            ordered = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))
             size = FACET_SIZE.get(facet)
-            facets[facet] = [(row[column], row["n"]) for row in (rows[:size] if size else rows)]
+            facets[facet] = ordered[:size] if size else ordered
         return facets
 
     def suggest(self, *, prefix, scope, limit=8):
