@@ -184,7 +184,7 @@ class ElasticsearchBackend(SearchBackend):
             for facet in documents.FACET_FIELDS:
                 s.aggs.bucket(facet, A("terms", field=facet, size=FACET_SIZE.get(facet, 200)))
             s.aggs.bucket("chapter", A("terms", field="chapter_id", size=FACET_SIZE["chapter"]))
-        if request.with_highlights and request.parsed.has_text:
+        if request.with_highlights and request.parsed.has_text and settings.KEXIANG_SEARCH_ES_HIGHLIGHT:
             s = s.highlight_options(
                 pre_tags=["<mark>"], post_tags=["</mark>"], encoder="html", number_of_fragments=0,
                 highlight_query=_highlight_query(request).to_dict(),

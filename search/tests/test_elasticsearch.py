@@ -193,3 +193,16 @@ def test_a_refused_request_does_not_take_the_cluster_out(es_alias, monkeypatch):
     result = resource_search(user=AnonymousUser(), params=SearchParams(q="白鹭"))
     assert result.backend == "database" and result.count == 1
     assert selectors.backend_choose().name == "elasticsearch"  # not marked down
+
+
+def test_elasticsearch_highlighter_marks_like_the_python_one(es_alias, settings):
+    settings.KEXIANG_SEARCH_ES_HIGHLIGHT = True
+    elastic.index_ensure()
+    ResourceFactory(title="说“木叶”（第一课时）")
+    services.outbox_replay()
+    elastic.client().indices.refresh(index=es_alias + "*")
+    backend = ElasticsearchBackend()
+    hits = backend.search(SearchRequest(parsed=query_parse("说木叶"), filters={}, scope=Scope()))
+    (marked,) = hits.highlights.values()
+    assert marked["title"].replace("<mark>", "").replace("</mark>", "") == "说“木叶”（第一课时）"
+    assert marked["title"].startswith("<mark>说") and "<mark>（" not in marked["title"]
