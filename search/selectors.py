@@ -14,7 +14,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from resources.models import ChapterNode, Resource
-from resources.selectors import paired_school_ids
+from resources.selectors import paired_school_ids, resource_visible_q
 
 from . import text
 from .backends import elastic
@@ -151,16 +151,19 @@ def resource_search(*, user, params: SearchParams, backend=None) -> SearchResult
     inferred = {k: v for k, v in parsed.filters.items() if k not in params.filters}
 
     def attempt(filters):
-        return _search_with_partial(backend, parsed, filters, scope, params, offset)
+        return _search_with_partial(backend, parsed, filters, scope, params, offset)  # hits, partial_from, full
 
-    hits, partial_from = attempt({**inferred, **filters_from_types, **params.filters})
+    hits, partial_from, full_matches = attempt({**inferred, **filters_from_types, **params.filters})
     relaxed = False
-    if hits.count == 0 and inferred and parsed.has_text:
-        hits, partial_from = attempt({**filters_from_types, **params.filters})
-        relaxed = True
+    if full_matches == 0 and inferred and parsed.has_text:
+        # A grade or subject word may belong to the title (音乐巨人贝多芬 is a 语文 lesson): without the
+        # filters, full matches beat partial ones.
+        wider, wider_partial, wider_full = attempt({**filters_from_types, **params.filters})
+        if wider_full > 0 or hits.count == 0:
+            hits, partial_from, relaxed = wider, wider_partial, True
     return SearchResult(
         count=hits.count,
-        results=_results(hits, parsed),
+        results=_results(hits, parsed, user),
         facets=_facets(hits.facets),
         understood=[{"facet": f, "word": w, "value": v} for f, w, v in parsed.understood if not (relaxed and f in FACETS)],
         backend=hits.backend,
@@ -174,7 +177,7 @@ def _search_with_partial(backend, parsed, filters, scope, params, offset):
     request = SearchRequest(parsed=parsed, filters=filters, scope=scope, sort=params.sort, offset=offset, limit=params.page_size)
     hits = _run(backend, request)
     if not parsed.has_text or hits.count >= LOOSE_BELOW:
-        return hits, None
+        return hits, None, hits.count
     if offset == 0 and len(hits.ids) == hits.count:
         strict_ids = hits.ids
     else:
@@ -184,8 +187,9 @@ def _search_with_partial(backend, parsed, filters, scope, params, offset):
     loose = _run(backend, dataclasses.replace(
         request, loose=True, exclude_ids=tuple(strict_ids), offset=loose_offset, limit=max(loose_limit, 0),
     ))
+    strict_count = hits.count
     if loose.count == 0:
-        return hits, None
+        return hits, None, strict_count
     merged_facets = {}
     for facet in set(hits.facets) | set(loose.facets):
         counts = {}
@@ -197,11 +201,12 @@ def _search_with_partial(backend, parsed, filters, scope, params, offset):
     hits.ids = hits.ids + (loose.ids if loose_limit > 0 else [])
     partial_from = hits.count if offset + len(hits.ids) > hits.count else None
     hits.count += loose.count
-    return hits, partial_from
+    return hits, partial_from, strict_count
 
 
-def _results(hits, parsed):
-    rows = Resource.objects.filter(pk__in=hits.ids).select_related("stage", "grade", "subject", "edition", "volume")
+def _results(hits, parsed, user):
+    # Elasticsearch is eventually up to date: never show a row the reader may no longer see.
+    rows = Resource.objects.filter(resource_visible_q(user), pk__in=hits.ids).select_related("stage", "grade", "subject", "edition", "volume")
     by_id = {r.pk: r for r in rows}
     labels = dict(Resource._meta.get_field("resource_type").choices)
     terms = parsed.terms + [w for w in parsed.loose_words() if w not in parsed.terms]
@@ -258,7 +263,8 @@ def resource_suggest(*, user, prefix, limit=8, backend=None):
         try:
             return backend.suggest(prefix=prefix, scope=scope, limit=limit)
         except Exception as exc:
-            _mark_down(exc)
+            if _cluster_down(exc):
+                _mark_down(exc)
     return DatabaseBackend().suggest(prefix=prefix, scope=scope, limit=limit)
 
 

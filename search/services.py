@@ -39,7 +39,6 @@ def search_entries_rebuild(*, progress=None):
     from resources.models import Resource
 
     ids = list(Resource.objects.order_by("pk").values_list("pk", flat=True))
-    SearchEntry.objects.exclude(resource_id__in=ids).delete()
     done = 0
     for start in range(0, len(ids), 5 * BATCH):
         done += search_entries_write(resource_ids=ids[start:start + 5 * BATCH])
@@ -57,11 +56,11 @@ def resources_changed(*, resource_ids):
     resource_ids = list(dict.fromkeys(int(pk) for pk in resource_ids))
     if not resource_ids:
         return
-    search_entries_write(resource_ids=resource_ids)
-    if not elastic.configured():
-        return
-    IndexOutbox.objects.bulk_create([IndexOutbox(resource_id=pk) for pk in resource_ids], batch_size=1000)
-    transaction.on_commit(lambda: _send_index_task(resource_ids))
+    with transaction.atomic():
+        if elastic.configured():
+            IndexOutbox.objects.bulk_create([IndexOutbox(resource_id=pk) for pk in resource_ids], batch_size=1000)
+            transaction.on_commit(lambda: _send_index_task(resource_ids))
+        search_entries_write(resource_ids=resource_ids)
 
 
 def resources_counts_changed(*, resource_ids):
@@ -97,12 +96,17 @@ def outbox_flush(*, resource_ids=None, limit=5000):
     if not rows:
         return 0
     es = elastic.client(timeout=120)
-    if not elastic.alias_targets(es):
-        elastic.index_ensure(es)
+    if not elastic.write_targets(es):
+        # An empty index behind the alias would hide every resource and stop the database fallback;
+        # keep the rows and wait for `search_index --rebuild`, which loads everything.
+        logger.warning("No Elasticsearch index behind %s: run `manage.py search_index --rebuild`", documents.index_alias())
+        return 0
     pending = list(dict.fromkeys(resource_id for _, resource_id in rows))
     records = documents.resource_records(pending)
     deleted = set(pending) - {r.id for r in records}
-    elastic.bulk_write(records, sorted(deleted), es=es)
+    failed = elastic.bulk_write(records, sorted(deleted), es=es)
+    if failed:  # refused for good (not a cluster outage): the database search still has them
+        logger.error("Elasticsearch refused resources %s; they stay out of the index until a rebuild", failed[:50])
     IndexOutbox.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
     return len(pending)
 

@@ -37,8 +37,12 @@ def _is_punct(char):
     return unicodedata.category(char)[0] in "PS"
 
 
+_INVISIBLE = {"Cf", "Cc", "Mn", "Me"}  # joiners, variation selectors, controls, combining marks
+
+
 def _fold(char):
-    return unicodedata.normalize("NFKC", char).lower()
+    folded = unicodedata.normalize("NFKC", char).lower()
+    return "".join(c for c in folded if unicodedata.category(c) not in _INVISIBLE or c in "\t\n\r")
 
 
 def _normal_chars(text):
@@ -46,12 +50,22 @@ def _normal_chars(text):
     text = text or ""
     folded = [_fold(c) for c in text]
     n = len(text)
+    # the nearest character on each side that is neither empty nor punctuation (one pass each way)
+    prev_solid, last = [""] * n, ""
+    for i, piece in enumerate(folded):
+        prev_solid[i] = last
+        if piece and not _is_punct(piece[-1]):
+            last = piece
+    next_solid, last = [""] * n, ""
+    for i in range(n - 1, -1, -1):
+        next_solid[i] = last
+        if folded[i] and not _is_punct(folded[i][0]):
+            last = folded[i]
     for i, piece in enumerate(folded):
         if not piece:
             continue
         if piece.isspace() or all(_is_punct(c) for c in piece):
-            prev = next((folded[j] for j in range(i - 1, -1, -1) if folded[j] and not _is_punct(folded[j][-1])), "")
-            nxt = next((folded[j] for j in range(i + 1, n) if folded[j] and not _is_punct(folded[j][0])), "")
+            prev, nxt = prev_solid[i], next_solid[i]
             if piece.isspace() or not ((prev and is_han(prev[-1])) or (nxt and is_han(nxt[0]))):
                 yield " ", i
             continue

@@ -10,7 +10,7 @@ import time
 
 from django.conf import settings
 from elasticsearch import Elasticsearch, helpers
-from elasticsearch.exceptions import NotFoundError
+from elasticsearch.exceptions import NotFoundError, TransportError
 from elasticsearch_dsl import A, Q, Search
 
 from .. import documents, text
@@ -78,7 +78,10 @@ def index_ensure(es=None):
 
 
 def bulk_write(records, deleted_ids=(), targets=None, es=None):
-    """Index `records` and delete `deleted_ids` in every target; a newer version already there wins."""
+    """Index `records` and delete `deleted_ids` in every target; a newer version already there wins.
+
+    Returns the ids Elasticsearch refused for good (a mapping error, say); raises when it is unreachable.
+    """
     es = es or client(timeout=120)
     targets = targets if targets is not None else write_targets(es)
     now = int(time.time() * 1_000_000)
@@ -92,12 +95,13 @@ def bulk_write(records, deleted_ids=(), targets=None, es=None):
         for pk in deleted_ids:
             actions.append({"_op_type": "delete", "_index": target, "_id": pk, "version": now, "version_type": "external_gte"})
     if not actions:
-        return 0
+        return []
     _ok, errors = helpers.bulk(es, actions, raise_on_error=False, raise_on_exception=True, chunk_size=500, request_timeout=120)
-    real = [e for e in errors if next(iter(e.values())).get("status") not in (404, 409)]
-    if real:
-        raise RuntimeError(f"Elasticsearch refused {len(real)} writes, first: {real[0]}")
-    return len(actions)
+    refused = [next(iter(e.values())) for e in errors]
+    refused = [item for item in refused if item.get("status") not in (404, 409)]
+    if any(item.get("status", 500) >= 500 or item.get("status") == 429 for item in refused):
+        raise TransportError(503, "Elasticsearch could not take the writes", refused[:3])
+    return sorted({int(item["_id"]) for item in refused})
 
 
 # --- queries ------------------------------------------------------------------------------------------
@@ -147,12 +151,12 @@ def _text_query(request):
     should = []
     if request.loose:
         words = parsed.loose_words()
-        must = [Q("bool", should=[_term_clause(w, fields) for w in words], minimum_should_match=1)]
+        must = [Q("bool", filter=[Q("bool", should=[_term_clause(w, fields) for w in words], minimum_should_match=1)])]
         for w in words:
             should.append(Q("constant_score", filter=_term_clause(w, documents.CORE_FIELDS), boost=LOOSE_CORE_BOOST))
             should.append(Q("constant_score", filter=_term_clause(w, fields), boost=LOOSE_ANY_BOOST))
     else:
-        must = [_term_clause(t, fields) for t in parsed.terms]
+        must = [Q("bool", filter=[_term_clause(t, fields) for t in parsed.terms])]  # matched, not scored: tiers rank
         should.append(Q("constant_score", filter=_all_of(parsed.terms, documents.CORE_FIELDS), boost=CORE_BOOST))
         should.append(Q("constant_score", filter=_all_of(parsed.terms, ["title"]), boost=TITLE_BOOST))
     if parsed.types:

@@ -168,3 +168,24 @@ def test_suggestions(backend, corpus):
     suggestions = resource_suggest(user=AnonymousUser(), prefix="古诗", backend=backend.impl)
     assert "4 古诗三首" in suggestions
     assert len(suggestions) == len(set(suggestions))
+
+
+def test_a_subject_word_inside_a_title_is_relaxed_when_nothing_matches_in_full(backend, corpus):
+    from tests.factories import ResourceFactory
+
+    ResourceFactory(external_id="t:beethoven", title="音乐巨人贝多芬", lesson_title="音乐巨人贝多芬")
+    backend.sync()
+    from search.query import vocabulary_forget
+
+    vocabulary_forget()
+    from resources.models import Subject
+
+    Subject.objects.get_or_create(name="音乐")
+    vocabulary_forget()
+    result = search(backend, "音乐巨人贝多芬")
+    assert ext_ids(result)[0] == "t:beethoven"
+
+
+def test_invisible_characters_in_a_query_are_ignored(backend, corpus):
+    assert ext_ids(search(backend, "❤\ufe0f 说木叶")) == ["t:muye"]
+    assert ext_ids(search(backend, "说\u200d木叶")) == ["t:muye"]
