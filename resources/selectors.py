@@ -7,12 +7,20 @@ from .models import Resource, Stage
 
 def resource_visible_q(user):
     """The resources `user` may see: public ones, their own, and their school's when shared with it."""
+    if user is None or not user.is_authenticated:
+        return visible_q()
+    school_id = user.school_id
+    return visible_q(user_id=user.pk, school_id=school_id, pairing_school_ids=paired_school_ids(school_id) if school_id else ())
+
+
+def visible_q(*, user_id=None, school_id=None, pairing_school_ids=()):
+    """resource_visible_q from ids already looked up (search keeps them per request)."""
     query = Q(visibility=Resource.Visibility.PUBLIC)
-    if user is not None and user.is_authenticated:
-        query |= Q(uploaded_by=user)
-        if user.school_id:
-            query |= Q(visibility=Resource.Visibility.SCHOOL, school_id=user.school_id)
-            query |= Q(visibility=Resource.Visibility.PAIRING, school_id__in=paired_school_ids(user.school_id))
+    if user_id:
+        query |= Q(uploaded_by_id=user_id)
+    if school_id:
+        query |= Q(visibility=Resource.Visibility.SCHOOL, school_id=school_id)
+        query |= Q(visibility=Resource.Visibility.PAIRING, school_id__in=list(pairing_school_ids))
     return query
 
 

@@ -11,15 +11,14 @@ import threading
 import time
 
 from django.conf import settings
-from django.urls import reverse
 
-from resources.models import ChapterNode, Resource
-from resources.selectors import paired_school_ids, resource_visible_q
+from resources.models import ChapterNode, Resource, ResourceType
+from resources.selectors import paired_school_ids
 
 from . import text
 from .backends import elastic
 from .backends.base import SORTS, Scope, SearchRequest
-from .backends.database import DatabaseBackend
+from .backends.database import DatabaseBackend, scope_q
 from .backends.elastic import ElasticsearchBackend
 from .query import FACETS, query_parse
 
@@ -163,7 +162,7 @@ def resource_search(*, user, params: SearchParams, backend=None) -> SearchResult
             hits, partial_from, relaxed = wider, wider_partial, True
     return SearchResult(
         count=hits.count,
-        results=_results(hits, parsed, user),
+        results=_results(hits, parsed, scope),
         facets=_facets(hits.facets),
         understood=[{"facet": f, "word": w, "value": v} for f, w, v in parsed.understood if not (relaxed and f in FACETS)],
         backend=hits.backend,
@@ -204,11 +203,11 @@ def _search_with_partial(backend, parsed, filters, scope, params, offset):
     return hits, partial_from, strict_count
 
 
-def _results(hits, parsed, user):
+def _results(hits, parsed, scope):
     # Elasticsearch is eventually up to date: never show a row the reader may no longer see.
-    rows = Resource.objects.filter(resource_visible_q(user), pk__in=hits.ids).select_related("stage", "grade", "subject", "edition", "volume")
+    rows = Resource.objects.filter(scope_q(scope), pk__in=hits.ids).select_related("stage", "grade", "subject", "edition", "volume")
     by_id = {r.pk: r for r in rows}
-    labels = dict(Resource._meta.get_field("resource_type").choices)
+    labels = dict(ResourceType.choices)
     terms = parsed.terms + [w for w in parsed.loose_words() if w not in parsed.terms]
     out = []
     for pk in hits.ids:
@@ -243,7 +242,7 @@ def _results(hits, parsed, user):
 
 def _facets(raw):
     out = {}
-    labels = dict(Resource._meta.get_field("resource_type").choices)
+    labels = dict(ResourceType.choices)
     chapter_ids = [int(v) for v, _n in raw.get("chapter", [])]
     paths = dict(ChapterNode.objects.filter(pk__in=chapter_ids).values_list("pk", "path")) if chapter_ids else {}
     for facet, buckets in raw.items():
@@ -267,8 +266,3 @@ def resource_suggest(*, user, prefix, limit=8, backend=None):
                 _mark_down(exc)
     return DatabaseBackend().suggest(prefix=prefix, scope=scope, limit=limit)
 
-
-def search_url(**params):
-    from urllib.parse import urlencode
-
-    return reverse("search:page") + "?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})

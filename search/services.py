@@ -6,7 +6,6 @@ task `replay_search_outbox`, which catches whatever a down cluster or broker lef
 Elasticsearch and only then deletes them.
 """
 import logging
-import time
 
 from django.db import transaction
 
@@ -96,7 +95,8 @@ def outbox_flush(*, resource_ids=None, limit=5000):
     if not rows:
         return 0
     es = elastic.client(timeout=120)
-    if not elastic.write_targets(es):
+    targets = elastic.write_targets(es)
+    if not targets:
         # An empty index behind the alias would hide every resource and stop the database fallback;
         # keep the rows and wait for `search_index --rebuild`, which loads everything.
         logger.warning("No Elasticsearch index behind %s: run `manage.py search_index --rebuild`", documents.index_alias())
@@ -104,7 +104,7 @@ def outbox_flush(*, resource_ids=None, limit=5000):
     pending = list(dict.fromkeys(resource_id for _, resource_id in rows))
     records = documents.resource_records(pending)
     deleted = set(pending) - {r.id for r in records}
-    failed = elastic.bulk_write(records, sorted(deleted), es=es)
+    failed = elastic.bulk_write(records, sorted(deleted), targets=targets, es=es)
     if failed:  # refused for good (not a cluster outage): the database search still has them
         logger.error("Elasticsearch refused resources %s; they stay out of the index until a rebuild", failed[:50])
     IndexOutbox.objects.filter(pk__in=[pk for pk, _ in rows]).delete()
@@ -130,7 +130,7 @@ def search_index_rebuild(*, progress=None, keep_old=False):
 
     es = elastic.client(timeout=120)
     alias = documents.index_alias()
-    name = f"{alias}_{time.strftime('%Y%m%d%H%M%S')}_{time.time_ns() % 1_000_000:06d}"
+    name = elastic.index_name()
     elastic.index_create(name, es)
     es.indices.update_aliases(body={"actions": [{"add": {"index": name, "alias": alias + elastic.BUILDING_SUFFIX}}]})
     es.indices.put_settings(index=name, body={"index": {"refresh_interval": "-1"}})

@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.db.models.expressions import RawSQL
 
 from resources.models import ChapterNode, Resource
+from resources.selectors import visible_q
 
 from .. import text
 from .base import FACET_SIZE, SearchBackend, SearchHits
@@ -21,13 +22,7 @@ TABLE = Resource._meta.db_table
 
 
 def scope_q(scope):
-    query = Q(visibility=Resource.Visibility.PUBLIC)
-    if scope.user_id:
-        query |= Q(uploaded_by_id=scope.user_id)
-    if scope.school_id:
-        query |= Q(visibility=Resource.Visibility.SCHOOL, school_id=scope.school_id)
-        query |= Q(visibility=Resource.Visibility.PAIRING, school_id__in=list(scope.pairing_school_ids))
-    return query
+    return visible_q(user_id=scope.user_id, school_id=scope.school_id, pairing_school_ids=scope.pairing_school_ids)
 
 
 def chapter_subtree_ids(node_id):
@@ -79,7 +74,9 @@ class _SQLite(_Dialect):
         joiner = " OR " if any_of else " AND "
         return f"{columns} : (" + joiner.join(phrases) + ")"
 
-    def matches(self, phrases, any_of, types):
+    def matches(self, phrases, any_of, words):
+        """(SQL of matches with core_hit, title_hit, text_rank; its params; SQL of the matching ids; params).
+        FTS5's bm25 ranks the grams themselves, so `words` are not needed here."""
         all_expr = self.expression(phrases, self.all_columns, any_of)
         core_expr = self.expression(phrases, self.core_columns, any_of)
         title_expr = self.expression(phrases, "{title}", any_of)
@@ -102,7 +99,7 @@ class _PostgreSQL(_Dialect):
             return f"'{grams[0]}':*"
         return "(" + " <-> ".join(f"'{g}'" for g in grams) + ")"
 
-    def matches(self, phrases, any_of, types, words=()):
+    def matches(self, phrases, any_of, words):
         query = (" | " if any_of else " & ").join(phrases)
         words_query = " | ".join(f"'{w}'" for w in words if "'" not in w and "\\" not in w) or query
         sql = (
@@ -137,10 +134,7 @@ class DatabaseBackend(SearchBackend):
         phrases = [p for p in (dialect.phrase(t) for t in pieces) if p]
         if not phrases:
             return SearchHits(count=0, ids=[], facets={}, backend=self.name)
-        if isinstance(dialect, _PostgreSQL):
-            match_sql, match_params, id_sql, id_params = dialect.matches(phrases, request.loose, parsed.types, parsed.words)
-        else:
-            match_sql, match_params, id_sql, id_params = dialect.matches(phrases, request.loose, parsed.types)
+        match_sql, match_params, id_sql, id_params = dialect.matches(phrases, request.loose, parsed.words)
         matched = qs.filter(pk__in=RawSQL(id_sql, id_params))
         count = matched.count()
         ids = []

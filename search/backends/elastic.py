@@ -44,6 +44,11 @@ def _index_body():
     return documents.ResourceDocument._index.to_dict()
 
 
+def index_name():
+    """A new concrete index behind the alias: <alias>_<timestamp>_<microseconds>."""
+    return f"{documents.index_alias()}_{time.strftime('%Y%m%d%H%M%S')}_{time.time_ns() // 1000 % 1_000_000:06d}"
+
+
 def index_create(name, es=None):
     es = es or client(timeout=60)
     body = _index_body()
@@ -72,7 +77,7 @@ def index_ensure(es=None):
     if alias_targets(es):
         return None
     alias = documents.index_alias()
-    name = index_create(f"{alias}_{time.strftime('%Y%m%d%H%M%S')}_{time.monotonic_ns() % 1000000}", es)
+    name = index_create(index_name(), es)
     es.indices.update_aliases(body={"actions": [{"add": {"index": name, "alias": alias}}]})
     return name
 
