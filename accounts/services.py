@@ -1,4 +1,5 @@
 """Writes for schools and people."""
+from django.contrib.auth.models import Group
 from django.db import transaction
 
 from .models import School, SchoolPairing, User
@@ -20,3 +21,18 @@ def school_pairing_create(*, supporting: School, supported: School, starts_on, e
     pairing.full_clean()
     pairing.save()
     return pairing
+
+
+REVIEWERS_GROUP = "Resource reviewers"  # made by resources/migrations/0005_review_workflow.py
+REVIEWER_ROLES = (User.Role.SCHOOL_ADMIN, User.Role.DISTRICT_RESEARCHER)
+
+
+def user_groups_sync(*, user: User) -> None:
+    """School admins and district researchers review resources in the Wagtail admin; others do not."""
+    group = Group.objects.filter(name=REVIEWERS_GROUP).first()
+    if group is None:
+        return
+    if user.role in REVIEWER_ROLES and user.is_active:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)

@@ -1,10 +1,14 @@
 """The library's taxonomy (学段/年级/学科/教材版本/册/教材/章节), its resources and the home page."""
 from django.conf import settings
 from django.db import models
+from django.db.models.functions import Cast
 from django.utils.translation import gettext_lazy as _
-from wagtail.admin.panels import FieldPanel
-from wagtail.fields import RichTextField
-from wagtail.models import Page
+from wagtail.admin.panels import FieldPanel, MultiFieldPanel
+from wagtail.fields import RichTextField, StreamField
+from wagtail.models import DraftStateMixin, LockableMixin, Page, RevisionMixin, Task, TaskState, WorkflowMixin
+
+from .blocks import LessonPlanBlock
+from .licences import Licence
 
 
 class Stage(models.Model):
@@ -159,8 +163,20 @@ class ResourceType(models.TextChoices):
     RESOURCE_PACK = "resource_pack", _("Resource pack")
 
 
-class Resource(models.Model):
-    """A library resource, in the import schema of DESIGN.md (unknown keys kept in `extra`)."""
+class Resource(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, models.Model):
+    """A library resource, in the import schema of DESIGN.md (unknown keys kept in `extra`).
+
+    One model for every type (教案, 课件, 微课, 实录, 任务单, 练习, 校本课程, 资源包): the type decides
+    which of body, attachment, media asset and pack items the pages show. It is a Wagtail snippet with
+    revisions and a workflow, so a teacher's request to publish to everyone is reviewed (see
+    ResourceReviewTask); the row always holds what readers see, the pending request is a revision.
+    """
+
+    class PreviewState(models.TextChoices):
+        NONE = "none", _("No preview")
+        PENDING = "pending", _("Making the preview")
+        READY = "ready", _("Preview ready")
+        FAILED = "failed", _("No preview could be made")
 
     class Visibility(models.TextChoices):
         PRIVATE = "private", _("Only me")
@@ -195,6 +211,25 @@ class Resource(models.Model):
     description = models.TextField(_("description"), blank=True)
     tags = models.JSONField(_("tags"), default=list, blank=True)
     file = models.CharField(_("file"), max_length=1000, blank=True, help_text=_("Path or URL of the content"))
+    attachment = models.FileField(_("attachment"), upload_to="resources/%Y/%m/", max_length=500, blank=True)
+    original_filename = models.CharField(_("original file name"), max_length=255, blank=True)
+    media_asset = models.ForeignKey(
+        "media_pipeline.MediaAsset", verbose_name=_("video"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="resources",
+    )
+    captions = models.FileField(_("captions (WebVTT)"), upload_to="captions/%Y/%m/", max_length=500, blank=True)
+    transcript = models.TextField(_("transcript"), blank=True)
+    body = StreamField(LessonPlanBlock(), verbose_name=_("lesson plan"), blank=True, null=True)
+    licence = models.CharField(_("licence"), max_length=20, choices=Licence.choices, blank=True)
+    also_chapters = models.ManyToManyField(
+        ChapterNode, verbose_name=_("same lesson in other editions"), blank=True, related_name="also_resources"
+    )
+    preview_state = models.CharField(
+        _("preview"), max_length=10, choices=PreviewState.choices, default=PreviewState.NONE
+    )
+    preview_pages = models.JSONField(_("preview pages"), default=list, blank=True)
+    preview_error = models.TextField(_("preview error shown to people"), blank=True)
+    preview_detail = models.TextField(_("preview error detail for operators"), blank=True)
     extra = models.JSONField(_("other fields"), default=dict, blank=True)
     visibility = models.CharField(
         _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC, db_index=True
@@ -221,10 +256,124 @@ class Resource(models.Model):
     def __str__(self):
         return self.title
 
+    panels = [
+        FieldPanel("title"),
+        FieldPanel("resource_type"),
+        FieldPanel("visibility"),
+        FieldPanel("licence"),
+        MultiFieldPanel(
+            [FieldPanel("stage"), FieldPanel("grade"), FieldPanel("subject"), FieldPanel("edition"),
+             FieldPanel("volume"), FieldPanel("textbook"), FieldPanel("chapter"), FieldPanel("also_chapters")],
+            heading=_("Textbook and chapter"),
+        ),
+        FieldPanel("lesson_title"),
+        FieldPanel("description"),
+        FieldPanel("body"),
+        FieldPanel("attachment"),
+        FieldPanel("media_asset"),
+        FieldPanel("captions"),
+        FieldPanel("transcript"),
+    ]
+
     def get_absolute_url(self):
         from django.urls import reverse
 
         return reverse("resources:detail", args=[self.pk])
+
+    @property
+    def is_video(self):
+        return self.resource_type in (ResourceType.MICRO_LESSON, ResourceType.RECORDING)
+
+    @property
+    def is_pack(self):
+        return self.resource_type in (ResourceType.SCHOOL_CURRICULUM, ResourceType.RESOURCE_PACK)
+
+    @property
+    def licence_info(self):
+        return Licence.info(self.licence)
+
+
+class PackItem(models.Model):
+    """A resource inside a school-based curriculum or resource pack, with its role (教案, 课件, 实践案例)."""
+
+    class Role(models.TextChoices):
+        LESSON_PLAN = "lesson_plan", _("Lesson plan")
+        COURSEWARE = "courseware", _("Courseware")
+        CASE = "case", _("Practice case")
+        OTHER = "other", _("Other material")
+
+    pack = models.ForeignKey(Resource, verbose_name=_("pack"), on_delete=models.CASCADE, related_name="pack_items")
+    item = models.ForeignKey(Resource, verbose_name=_("resource"), on_delete=models.CASCADE, related_name="in_packs")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.OTHER)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        ordering = ["pack_id", "position", "id"]
+        verbose_name = _("pack item")
+        verbose_name_plural = _("pack items")
+        constraints = [models.UniqueConstraint(fields=["pack", "item"], name="pack_item_once")]
+
+
+class PrepItem(models.Model):
+    """A resource a teacher keeps in their lesson-preparation folder (备课夹)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="prep_items")
+    resource = models.ForeignKey(Resource, on_delete=models.CASCADE, related_name="prep_items")
+    note = models.CharField(_("note"), max_length=200, blank=True)
+    created_at = models.DateTimeField(_("added"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("lesson-preparation item")
+        verbose_name_plural = _("lesson-preparation folder")
+        constraints = [models.UniqueConstraint(fields=["user", "resource"], name="prep_item_once")]
+
+
+class ResourceReviewTask(Task):
+    """Review before a resource goes public: a district researcher reviews any, a school admin their school's.
+
+    Approve publishes the submitted revision (its visibility becomes public); "request changes" sends it
+    back to the uploader with the reviewer's comment.
+    """
+
+    REVIEWER_ROLES = ("school_admin", "district_researcher")
+
+    class Meta:
+        verbose_name = _("resource review")
+        verbose_name_plural = _("resource reviews")
+
+    @staticmethod
+    def can_review(user, resource):
+        if not (user and user.is_authenticated and user.is_active):
+            return False
+        if user.is_superuser or user.role == "district_researcher":
+            return True
+        return user.role == "school_admin" and user.school_id is not None and user.school_id == resource.school_id
+
+    def user_can_access_editor(self, obj, user):
+        return self.can_review(user, obj)
+
+    def locked_for_user(self, obj, user):
+        return not self.can_review(user, obj)
+
+    def get_actions(self, obj, user):
+        if not self.can_review(user, obj):
+            return []
+        return [("reject", _("Request changes"), True), ("approve", _("Approve and publish"), False),
+                ("approve", _("Approve with comment"), True)]
+
+    def get_task_states_user_can_moderate(self, user, **kwargs):
+        states = TaskState.objects.filter(status=TaskState.STATUS_IN_PROGRESS, task=self.task_ptr)
+        if user.is_superuser or getattr(user, "role", "") == "district_researcher":
+            return states
+        if getattr(user, "role", "") == "school_admin" and user.school_id:
+            ids = Resource.objects.filter(school_id=user.school_id).annotate(key=Cast("pk", models.CharField()))
+            return states.filter(workflow_state__object_id__in=ids.values("key"))
+        return TaskState.objects.none()
+
+    @classmethod
+    def get_description(cls):
+        return _("A school admin of the uploader's school or a district researcher reviews the resource")
 
 
 class HomePage(Page):

@@ -15,12 +15,14 @@ def resource_visible_q(user):
 
 def visible_q(*, user_id=None, school_id=None, pairing_school_ids=()):
     """resource_visible_q from ids already looked up (search keeps them per request)."""
-    query = Q(visibility=Resource.Visibility.PUBLIC)
+    shared = Q(visibility=Resource.Visibility.PUBLIC)
+    if school_id:
+        shared |= Q(visibility=Resource.Visibility.SCHOOL, school_id=school_id)
+        shared |= Q(visibility=Resource.Visibility.PAIRING, school_id__in=list(pairing_school_ids))
+    # A resource never published (a draft made in the admin) is its uploader's alone.
+    query = Q(live=True) & shared
     if user_id:
         query |= Q(uploaded_by_id=user_id)
-    if school_id:
-        query |= Q(visibility=Resource.Visibility.SCHOOL, school_id=school_id)
-        query |= Q(visibility=Resource.Visibility.PAIRING, school_id__in=list(pairing_school_ids))
     return query
 
 

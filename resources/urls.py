@@ -1,10 +1,10 @@
 from django.urls import path
 
-from . import views
+from .views import library
 
 app_name = "resources"
 
 urlpatterns = [
-    path("", views.resource_list, name="list"),
-    path("<int:pk>/", views.resource_detail, name="detail"),
+    path("", library.resource_list, name="list"),
+    path("<int:pk>/", library.resource_detail, name="detail"),
 ]

@@ -70,7 +70,7 @@ def resource_records(resource_ids):
                 tags=[str(t) for t in (r.tags or [])], description=r.description or "", type=r.resource_type,
                 stage=_name(r.stage), grade=_name(r.grade), subject=_name(r.subject), edition=_name(r.edition),
                 volume=_name(r.volume), chapter_id=r.chapter_id, chapter_ids=tree.chain(r.chapter_id),
-                visibility=r.visibility, school_id=r.school_id, uploaded_by_id=r.uploaded_by_id,
+                visibility=r.visibility if r.live else "private", school_id=r.school_id, uploaded_by_id=r.uploaded_by_id,
                 created_at=r.created_at, updated_at=r.updated_at, use_count=r.use_count,
             )
         )
