@@ -1,4 +1,5 @@
 from django.core.paginator import Paginator
+from django.http import HttpResponse
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 
@@ -38,3 +39,11 @@ def resource_detail(request, pk):
     )
     resource_record_view(resource=resource)
     return render(request, "resources/resource_detail.html", {"resource": resource})
+
+
+def my_uploads(request):
+    return HttpResponse("")
+
+
+def prep_folder(request):
+    return HttpResponse("")
