@@ -3,9 +3,9 @@ from django.http import HttpResponse
 from django.db.models import Q
 from django.shortcuts import get_object_or_404, render
 
-from .models import Stage, Subject
-from .selectors import resource_list_visible
-from .services import resource_record_view
+from ..models import Stage, Subject
+from ..selectors import resource_list_visible
+from ..services import resource_record_view
 
 
 def resource_list(request):
