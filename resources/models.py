@@ -280,6 +280,17 @@ class Resource(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
 
         return reverse("resources:detail", args=[self.pk])
 
+    # Kept from the row, not taken from a revision, when a reviewed revision is published: work that
+    # finished while it waited (previews, counters, the transcode) must not be rolled back.
+    KEPT_ON_PUBLISH = ("preview_state", "preview_pages", "preview_error", "preview_detail", "view_count",
+                       "download_count", "use_count", "media_asset_id", "attachment", "size_bytes")
+
+    def with_content_json(self, content):
+        obj = super().with_content_json(content)
+        for name in self.KEPT_ON_PUBLISH:
+            setattr(obj, name, getattr(self, name))
+        return obj
+
     @property
     def is_video(self):
         return self.resource_type in (ResourceType.MICRO_LESSON, ResourceType.RECORDING)

@@ -64,3 +64,17 @@ def browse_tree(*, user=None):
     for row in counts:
         by_stage.setdefault(row["stage_id"], []).append({"id": row["subject_id"], "name": row["subject__name"], "count": row["n"]})
     return [{"stage": stage, "subjects": by_stage.get(stage.pk, [])} for stage in Stage.objects.all()]
+
+
+def related_resources(*, resource, user, limit=8):
+    """Other resources of the same lesson the reader may see: the same chapter node, in this or another edition."""
+    nodes = {resource.chapter_id} if resource.chapter_id else set()
+    nodes.update(resource.also_chapters.values_list("pk", flat=True))
+    if not nodes and not resource.lesson_title:
+        return []
+    same = Q(chapter_id__in=nodes) | Q(also_chapters__in=nodes) if nodes else Q(
+        lesson_title=resource.lesson_title, subject_id=resource.subject_id)
+    return list(
+        resource_list_visible(user=user).filter(same).exclude(pk=resource.pk).distinct()
+        .select_related("grade", "subject").order_by("-use_count", "-created_at")[:limit]
+    )

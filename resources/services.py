@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from . import signals, vocabulary
 from .catalogue import Catalogue
-from .models import ChapterNode, Edition, Grade, Resource, Stage, Subject, Textbook, Volume
+from .models import ChapterNode, Edition, Grade, Resource, ResourceType, Stage, Subject, Textbook, Volume
 
 
 @dataclass
@@ -273,3 +273,171 @@ def resource_record_view(*, resource):
 
     Resource.objects.filter(pk=resource.pk).update(view_count=F("view_count") + 1, use_count=F("use_count") + 1)
     signals.resource_counts_changed.send(sender=Resource, resource_ids=[resource.pk])
+
+
+# The teacher-facing library: uploads, review, downloads, the prep folder.
+
+VIDEO_TYPES = (ResourceType.MICRO_LESSON, ResourceType.RECORDING)
+DOCUMENT_FORMATS = {"pdf", "ppt", "pptx", "doc", "docx", "xls", "xlsx", "odp", "odt", "jpg", "jpeg", "png", "zip"}
+
+
+def display_filename(name: str) -> str:
+    """The last part of a client's file name, without path separators or control characters (emoji kept)."""
+    import unicodedata
+
+    name = unicodedata.normalize("NFC", str(name or ""))
+    name = name.replace("\\", "/").rsplit("/", 1)[-1]
+    name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs") or ch == "\u200d")
+    name = name.strip().lstrip(".").strip()
+    return name[:200] or "file"
+
+
+def _extension(filename: str) -> str:
+    return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+
+
+def _cleaned_upload(*, user, upload_id):
+    from media_pipeline import tus
+
+    from .exceptions import ResourceUploadError
+
+    try:
+        upload = tus.upload_get(upload_id=upload_id, user=user)
+    except tus.UploadError as error:
+        raise ResourceUploadError(
+            _("The uploaded file could not be found (it may have expired). Choose the file again."), str(error)
+        ) from error
+    if not upload.is_complete:
+        raise ResourceUploadError(_("The file has not finished uploading. Wait until it reaches 100 %, then save."))
+    if upload.length == 0:
+        raise ResourceUploadError(_("The file is empty (0 bytes). Check that it opens on your phone, then choose it again."))
+    return upload
+
+
+@transaction.atomic
+def resource_create_from_upload(*, user, upload_id, title, resource_type, visibility, licence, chapter=None,
+                                stage=None, grade=None, subject=None, description="", tags=()) -> Resource:
+    """Make a resource from a finished resumable upload and the metadata the teacher gave.
+
+    A video becomes a media asset (its transcode started when the upload finished); a document is checked,
+    copied into media storage and queued for page previews. Asking for "public" keeps the resource visible to
+    the teacher's school and submits the public version for review.
+    """
+    import uuid
+
+    from django.core.files import File
+
+    from media_pipeline import tus
+    from media_pipeline.models import MediaAsset
+    from media_pipeline.signal_handlers import is_media_upload, transcode_completed_upload
+
+    from .exceptions import ResourceUploadError
+    from .previews import PREVIEW_FORMATS, document_check, resource_preview_request
+
+    upload = _cleaned_upload(user=user, upload_id=upload_id)
+    filename = display_filename(upload.filename)
+    extension = _extension(filename)
+    is_video_upload = is_media_upload(upload)
+    if resource_type in VIDEO_TYPES and not is_video_upload:
+        raise ResourceUploadError(_("A micro-lesson or recorded lesson needs a video file (MP4, MOV, 3GP…). "
+                                    "Choose a video, or pick another type for this file."))
+    if resource_type not in VIDEO_TYPES and is_video_upload:
+        raise ResourceUploadError(_("This is a video. Choose “Micro-lesson” or “Recorded lesson” as its type."))
+
+    resource = Resource(
+        external_id=f"upload:{uuid.uuid4()}", title=title.strip(), resource_type=resource_type, licence=licence,
+        original_filename=filename, format=extension[:20], size_bytes=upload.length, description=description,
+        tags=list(tags), authors=[user.get_full_name()], school=user.school, uploaded_by=user,
+        source=str(user.school or ""),
+    )
+    if chapter is not None:
+        book = chapter.textbook
+        resource.chapter, resource.textbook, resource.textbook_title = chapter, book, book.title
+        resource.stage_id, resource.grade_id, resource.subject_id = book.stage_id, book.grade_id, book.subject_id
+        resource.edition_id, resource.volume_id = book.edition_id, book.volume_id
+        resource.chapter_path = chapter.path.split(" > ")
+        lesson = chapter
+        while lesson.kind == ChapterNode.Kind.PIECE and lesson.parent_id:
+            lesson = lesson.parent
+        resource.lesson_title = lesson.title
+    else:
+        resource.stage, resource.subject = stage or (grade.stage if grade else None), subject
+        resource.grade = grade
+
+    if is_video_upload:
+        asset = MediaAsset.objects.filter(upload_id=str(upload.id), owner=user).first()
+        if asset is None:  # the process died between the upload's last byte and its asset
+            transcode_completed_upload(sender=None, upload=upload)
+            asset = MediaAsset.objects.get(upload_id=str(upload.id), owner=user)
+        resource.media_asset = asset
+        resource.duration_s = asset.duration
+    else:
+        path = tus.upload_path(upload)
+        document_check(path, filename)  # raises a ResourceFileError with a sentence for the teacher
+        with open(path, "rb") as handle:
+            resource.attachment.save(f"{uuid.uuid4().hex}.{extension or 'bin'}", File(handle), save=False)
+
+    wants_public = visibility == Resource.Visibility.PUBLIC
+    if wants_public:
+        visibility = Resource.Visibility.SCHOOL if user.school_id else Resource.Visibility.PRIVATE
+    resource.visibility = visibility
+    resource.full_clean()
+    resource.save()
+    if resource.attachment and extension in PREVIEW_FORMATS:
+        resource_preview_request(resource=resource)
+    if wants_public:
+        resource_submit_for_review(resource=resource, user=user)
+    if not is_video_upload:
+        transaction.on_commit(lambda: tus.upload_delete(upload_id=upload.id, user=user))
+    return resource
+
+
+@transaction.atomic
+def resource_submit_for_review(*, resource, user) -> Resource:
+    """Ask for `resource` to be public: its public version waits as a revision in the review workflow.
+
+    The row keeps what readers see now; approval publishes the revision. Without a review workflow
+    (an operator switched it off) the resource goes public at once.
+    """
+    workflow = resource.get_workflow()
+    resource.visibility = Resource.Visibility.PUBLIC
+    if workflow is None:
+        resource.save()
+        resource.save_revision(user=user).publish(user=user)
+        return resource
+    resource.save_revision(user=user)
+    workflow.start(resource, user)
+    resource.refresh_from_db()
+    return resource
+
+
+def resource_review_status(*, resource):
+    """(state, comment) of the latest review: "in_progress", "needs_changes", "approved", or None."""
+    from wagtail.models import TaskState, WorkflowState
+
+    state = WorkflowState.objects.for_instance(resource).order_by("-created_at").first()
+    if state is None:
+        return None, ""
+    comment = ""
+    last_task = TaskState.objects.filter(workflow_state=state).order_by("-finished_at", "-started_at").first()
+    if last_task is not None:
+        comment = last_task.specific.get_comment() if hasattr(last_task.specific, "get_comment") else last_task.comment
+    return state.status, comment
+
+
+def resource_record_download(*, resource):
+    from django.db.models import F
+
+    Resource.objects.filter(pk=resource.pk).update(download_count=F("download_count") + 1, use_count=F("use_count") + 1)
+    signals.resource_counts_changed.send(sender=Resource, resource_ids=[resource.pk])
+
+
+def prep_item_toggle(*, user, resource) -> bool:
+    """Add `resource` to the teacher's prep folder (备课夹), or take it out; returns whether it is in."""
+    from .models import PrepItem
+
+    deleted, _rows = PrepItem.objects.filter(user=user, resource=resource).delete()
+    if deleted:
+        return False
+    PrepItem.objects.get_or_create(user=user, resource=resource)
+    return True

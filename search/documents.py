@@ -57,9 +57,12 @@ def _name(obj):
 def resource_records(resource_ids):
     """ResourceRecords for the resources that still exist among `resource_ids` (order not kept)."""
     resources = list(
-        Resource.objects.filter(pk__in=list(resource_ids)).select_related("stage", "grade", "subject", "edition", "volume", "chapter")
+        Resource.objects.filter(pk__in=list(resource_ids))
+        .select_related("stage", "grade", "subject", "edition", "volume", "chapter")
+        .prefetch_related("also_chapters")
     )
-    tree = _ChapterTree({r.chapter.textbook_id for r in resources if r.chapter_id})
+    tree = _ChapterTree({r.chapter.textbook_id for r in resources if r.chapter_id}
+                        | {c.textbook_id for r in resources for c in r.also_chapters.all()})
     records = []
     for r in resources:
         path = [p for p in (r.chapter_path or []) if p] or (r.chapter.path.split(" > ") if r.chapter_id else [])
@@ -69,7 +72,10 @@ def resource_records(resource_ids):
                 chapter_path=path, pieces=tree.below(r.chapter_id), authors=list(r.authors or []),
                 tags=[str(t) for t in (r.tags or [])], description=r.description or "", type=r.resource_type,
                 stage=_name(r.stage), grade=_name(r.grade), subject=_name(r.subject), edition=_name(r.edition),
-                volume=_name(r.volume), chapter_id=r.chapter_id, chapter_ids=tree.chain(r.chapter_id),
+                volume=_name(r.volume), chapter_id=r.chapter_id,
+                # The same lesson in other editions: a chapter filter on either edition finds it.
+                chapter_ids=list(dict.fromkeys(
+                    tree.chain(r.chapter_id) + [pk for c in r.also_chapters.all() for pk in tree.chain(c.pk)])),
                 visibility=r.visibility if r.live else "private", school_id=r.school_id, uploaded_by_id=r.uploaded_by_id,
                 created_at=r.created_at, updated_at=r.updated_at, use_count=r.use_count,
             )

@@ -1,5 +1,5 @@
 """Every change to a resource reaches search: saves and deletes one by one, bulk imports by signal."""
-from django.db.models.signals import post_delete, post_save
+from django.db.models.signals import m2m_changed, post_delete, post_save
 from django.dispatch import receiver
 
 from resources.models import Resource
@@ -12,6 +12,14 @@ from . import services
 def resource_saved(sender, instance, raw=False, **kwargs):
     if not raw:
         services.resources_changed(resource_ids=[instance.pk])
+
+
+@receiver(m2m_changed, sender=Resource.also_chapters.through, dispatch_uid="search_resource_also_chapters")
+def resource_chapters_changed(sender, instance, action, reverse=False, pk_set=None, **kwargs):
+    # Another edition's chapter added to or taken from a resource (or, from the chapter's side, resources).
+    if action in ("post_add", "post_remove", "post_clear"):
+        ids = [instance.pk] if not reverse else list(pk_set or ())
+        services.resources_changed(resource_ids=ids)
 
 
 @receiver(post_delete, sender=Resource, dispatch_uid="search_resource_deleted")

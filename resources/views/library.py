@@ -1,11 +1,21 @@
-from django.core.paginator import Paginator
-from django.http import HttpResponse
-from django.db.models import Q
-from django.shortcuts import get_object_or_404, render
+"""The library's reader pages: a resource, its download, my uploads and the prep folder (备课夹)."""
+import re
 
-from ..models import Stage, Subject
-from ..selectors import resource_list_visible
-from ..services import resource_record_view
+from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
+from django.db.models import Q
+from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from ..models import PrepItem, Resource, Stage, Subject
+from ..selectors import related_resources, resource_list_visible
+from ..services import prep_item_toggle, resource_record_download, resource_record_view, resource_review_status
+
+DETAIL_RELATED = ("stage", "grade", "subject", "edition", "volume", "textbook", "chapter", "school", "uploaded_by",
+                  "media_asset")
 
 
 def resource_list(request):
@@ -30,20 +40,95 @@ def resource_list(request):
     )
 
 
+def _visible_resource(request, pk):
+    # Someone who may not see a resource gets the same 404 as for one that does not exist.
+    return get_object_or_404(resource_list_visible(user=request.user).select_related(*DETAIL_RELATED), pk=pk)
+
+
+def status_payload(resource):
+    """What the uploader follows while the video is transcoded and the previews are made."""
+    from media_pipeline.views import asset_payload
+
+    return {
+        "preview_state": resource.preview_state,
+        "preview_label": str(resource.get_preview_state_display()),
+        "preview_error": gettext(resource.preview_error) if resource.preview_error else None,
+        "preview_pages": len(resource.preview_pages or []),
+        "media": asset_payload(resource.media_asset) if resource.media_asset_id else None,
+    }
+
+
 def resource_detail(request, pk):
-    resource = get_object_or_404(
-        resource_list_visible(user=request.user).select_related(
-            "stage", "grade", "subject", "edition", "volume", "textbook", "chapter"
-        ),
-        pk=pk,
-    )
+    resource = _visible_resource(request, pk)
     resource_record_view(resource=resource)
-    return render(request, "resources/resource_detail.html", {"resource": resource})
+    is_owner = request.user.is_authenticated and resource.uploaded_by_id == request.user.pk
+    review_state, review_comment = resource_review_status(resource=resource) if is_owner else (None, "")
+    in_prep = request.user.is_authenticated and PrepItem.objects.filter(user=request.user, resource=resource).exists()
+    pack_items = resource.pack_items.filter(item__in=resource_list_visible(user=request.user)).select_related("item") if resource.is_pack else []
+    return render(request, "resources/resource_detail.html", {
+        "resource": resource, "is_owner": is_owner, "review_state": review_state, "review_comment": review_comment,
+        "in_prep": in_prep, "related": related_resources(resource=resource, user=request.user),
+        "pack_items": pack_items, "status": status_payload(resource),
+        "preview_urls": [resource.attachment.storage.url(name) for name in resource.preview_pages or []],
+    })
 
 
-def my_uploads(request):
-    return HttpResponse("")
+@never_cache
+def resource_status(request, pk):
+    """GET /resources/<pk>/status.json: transcode and preview progress, for the page to follow."""
+    return JsonResponse(status_payload(_visible_resource(request, pk)))
 
 
+def download_filename(resource):
+    """“标题（作者 · CC BY-NC-SA 4.0）.pptx”: the attribution travels with the file."""
+    extension = resource.attachment.name.rsplit(".", 1)[-1].lower() if "." in resource.attachment.name else ""
+    credit = "、".join(resource.authors or []) or str(resource.school or "")
+    licence = resource.licence_info.name if resource.licence_info else ""
+    note = " · ".join(part for part in (credit, licence) if part)
+    stem = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", resource.title).strip()[:120] or "resource"
+    return f"{stem}（{note}）.{extension}" if note else f"{stem}.{extension}"
+
+
+def resource_download(request, pk):
+    resource = _visible_resource(request, pk)
+    if resource.attachment:
+        try:
+            handle = resource.attachment.open("rb")
+        except FileNotFoundError as error:
+            raise Http404(gettext("The file of this resource is missing. Tell the uploader or an admin.")) from error
+        resource_record_download(resource=resource)
+        response = FileResponse(handle, as_attachment=True, filename=download_filename(resource))
+        if resource.licence_info:
+            response["Link"] = f'<{resource.licence_info.url}>; rel="license"'
+        return response
+    if resource.file.startswith(("https://", "http://")):
+        resource_record_download(resource=resource)
+        return HttpResponseRedirect(resource.file)
+    raise Http404(gettext("This resource has no file to download."))
+
+
+@require_POST
+@login_required
+def prep_toggle(request, pk):
+    resource = _visible_resource(request, pk)
+    added = prep_item_toggle(user=request.user, resource=resource)
+    if request.headers.get("Accept", "").startswith("application/json"):
+        return JsonResponse({"in_prep": added})
+    return redirect(request.POST.get("next") or resource.get_absolute_url())
+
+
+@login_required
 def prep_folder(request):
-    return HttpResponse("")
+    visible = resource_list_visible(user=request.user)
+    items = (PrepItem.objects.filter(user=request.user, resource__in=visible)
+             .select_related("resource", "resource__grade", "resource__subject"))
+    return render(request, "resources/prep_folder.html", {"items": items})
+
+
+@login_required
+def my_uploads(request):
+    resources = (Resource.objects.filter(uploaded_by=request.user)
+                 .select_related("media_asset", "grade", "subject").order_by("-created_at", "-id"))
+    page = Paginator(resources, 20).get_page(request.GET.get("page"))
+    rows = [{"resource": r, "review": resource_review_status(resource=r), "status": status_payload(r)} for r in page]
+    return render(request, "resources/my_uploads.html", {"page": page, "rows": rows})

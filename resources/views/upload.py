@@ -1,6 +1,52 @@
-"""Upload a resource from a phone. (Being built.)"""
-from django.http import HttpResponse
+"""Upload a resource from a phone: the file goes up resumably (tus) while the teacher fills in the metadata."""
+import logging
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+
+from ..forms import ResourceUploadForm
+from ..models import Grade, Stage, Subject
+from ..services import resource_create_from_upload
+
+logger = logging.getLogger(__name__)
 
 
+def _file_error(error):
+    """The sentence for the teacher from any of the library's file errors (they all carry `user_message`)."""
+    message = getattr(error, "user_message", None)
+    return str(message) if message else None
+
+
+@login_required
 def upload_page(request):
-    return HttpResponse("")
+    form = ResourceUploadForm(request.POST or None)
+    file_error = None
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            resource = resource_create_from_upload(
+                user=request.user, upload_id=data["upload_id"], title=data["title"],
+                resource_type=data["resource_type"], visibility=data["visibility"], licence=data["licence"],
+                chapter=data["chapter"], stage=data["stage"], grade=data["grade"], subject=data["subject"],
+                description=data["description"], tags=data["tags"],
+            )
+        except ValueError as error:
+            file_error = _file_error(error)
+            if file_error is None:
+                raise
+            logger.info("upload %s refused for %s: %r", data["upload_id"], request.user.pk, error)
+        else:
+            if resource.visibility != data["visibility"]:
+                messages.success(request, _("Saved. It is visible to your school now and goes public once a reviewer approves it."))
+            else:
+                messages.success(request, _("Saved."))
+            return redirect(resource.get_absolute_url())
+    chosen = form["chapter"].value() if form.is_bound else None
+    return render(request, "resources/upload.html", {
+        "form": form, "file_error": file_error,
+        "upload_id": form["upload_id"].value() if form.is_bound else "",
+        "chosen_chapter": form.fields["chapter"].queryset.filter(pk=chosen).first() if chosen and str(chosen).isdigit() else None,
+        "stages": Stage.objects.all(), "grades": Grade.objects.select_related("stage"), "subjects": Subject.objects.all(),
+    })

@@ -44,7 +44,9 @@ def filtered_queryset(request):
         if facet == "type":
             qs = qs.filter(resource_type__in=value if isinstance(value, list) else [value])
         elif facet == "chapter":
-            qs = qs.filter(chapter_id__in=chapter_subtree_ids(value))
+            nodes = chapter_subtree_ids(value)
+            also = Resource.also_chapters.through.objects.filter(chapternode_id__in=nodes).values("resource_id")
+            qs = qs.filter(Q(chapter_id__in=nodes) | Q(pk__in=also))
         else:
             qs = qs.filter(**{FACET_COLUMNS[facet]: value})
     if request.exclude_ids:

@@ -189,3 +189,21 @@ def test_a_subject_word_inside_a_title_is_relaxed_when_nothing_matches_in_full(b
 def test_invisible_characters_in_a_query_are_ignored(backend, corpus):
     assert ext_ids(search(backend, "❤\ufe0f 说木叶")) == ["t:muye"]
     assert ext_ids(search(backend, "说\u200d木叶")) == ["t:muye"]
+
+
+def test_the_same_lesson_in_another_edition_is_found_under_both_chapters(backend, corpus):
+    from resources.models import ChapterNode, Edition, Resource, Textbook
+
+    book = corpus.lesson_node.textbook
+    other = Textbook.objects.create(
+        external_id="other-edition", title="另一版本 语文三年级上册", stage=book.stage, grade=book.grade,
+        subject=book.subject, edition=Edition.objects.exclude(pk=book.edition_id).first(), volume=book.volume,
+    )
+    unit = ChapterNode.objects.create(external_id="o-u", textbook=other, title="第三单元", kind="unit", depth=0,
+                                      position=1, path="第三单元")
+    lesson = ChapterNode.objects.create(external_id="o-l", textbook=other, parent=unit, title="古诗二首", kind="lesson",
+                                        depth=1, position=1, path="第三单元 > 古诗二首")
+    Resource.objects.get(external_id="t:poem_cw").also_chapters.add(lesson)
+    backend.sync()
+    assert ext_ids(search(backend, filters={"chapter": unit.pk})) == ["t:poem_cw"]
+    assert set(ext_ids(search(backend, filters={"chapter": corpus.lesson_node.pk}))) == {"t:poem_cw", "t:poem_lp"}
