@@ -18,6 +18,7 @@ def pytest_collection_modifyitems(config, items):
         "browser": bool(shutil.which("chromium") or os.environ.get("KEXIANG_CHROMIUM")),
         "shared_data": SHARED_DATA.is_dir(),
         "search": bool(os.environ.get("ELASTICSEARCH_URL")),
+        "office": bool(shutil.which("soffice") and shutil.which("pdftoppm") and shutil.which("pdfinfo")),
     }
     reasons = {
         "integration": "needs DATABASE_URL=postgres://… and REDIS_URL (see scripts/services/)",
@@ -25,6 +26,7 @@ def pytest_collection_modifyitems(config, items):
         "browser": "needs Debian's chromium",
         "shared_data": f"needs {SHARED_DATA}",
         "search": "needs ELASTICSEARCH_URL",
+        "office": "needs LibreOffice and poppler (soffice, pdftoppm, pdfinfo)",
     }
     missing_required = [name for name in required if not available.get(name)]
     if missing_required:
@@ -54,3 +56,14 @@ def shared_data():
 @pytest.fixture
 def builtin_demo():
     return BUILTIN_DEMO
+
+
+@pytest.fixture(autouse=True)
+def site_language():
+    """Each test starts in the site's language: a request in English must not leave English on for the next test."""
+    from django.conf import settings
+    from django.utils import translation
+
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)

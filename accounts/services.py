@@ -30,9 +30,15 @@ REVIEWER_ROLES = (User.Role.SCHOOL_ADMIN, User.Role.DISTRICT_RESEARCHER)
 def user_groups_sync(*, user: User) -> None:
     """School admins and district researchers review resources in the Wagtail admin; others do not."""
     group = Group.objects.filter(name=REVIEWERS_GROUP).first()
+    reviewer = user.role in REVIEWER_ROLES and user.is_active
+    if group is None and reviewer:
+        from resources.services import review_setup_ensure
+
+        review_setup_ensure()
+        group = Group.objects.get(name=REVIEWERS_GROUP)
     if group is None:
         return
-    if user.role in REVIEWER_ROLES and user.is_active:
+    if reviewer:
         user.groups.add(group)
     else:
         user.groups.remove(group)

@@ -22,6 +22,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("resources/", include("resources.urls")),
     path("", include("search.urls")),
+    path("api/v1/", include("resources.api_urls")),
     path("", include("media_pipeline.urls")),
     path("uploads/", include("media_pipeline.upload_urls")),
 ]

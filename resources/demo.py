@@ -59,6 +59,7 @@ def demo_load(*, source: DemoSource, log=print):
     counts = resources_import(rows=rows)
     log(f"资源 resources: +{counts.created} (updated {counts.updated}, skipped {len(errors)})")
     _people_and_groups()
+    _shared_by_teachers(log)
     home = HomePage.objects.first()
     if home and not home.intro:
         home.intro = "<p>城乡结对学校共享教案、课件与微课，一起开展教研。</p>"
@@ -94,3 +95,56 @@ def _people_and_groups():
     for username, role in (("liwei", GroupMembership.Role.LEADER), ("zhangfang", GroupMembership.Role.MEMBER),
                            ("wangjing", GroupMembership.Role.GUEST_EXPERT)):
         GroupMembership.objects.get_or_create(group=group, user=users[username], defaults={"role": role})
+
+
+def _demo_pdf(title, pages=3):
+    """A small courseware PDF drawn with Pillow, so the demo needs no files beside the project."""
+    import io
+
+    from PIL import Image, ImageDraw
+
+    images = [Image.new("RGB", (1000, 563), "white") for _ in range(pages)]
+    for number, image in enumerate(images, start=1):
+        draw = ImageDraw.Draw(image)
+        draw.rectangle((0, 0, 1000, 70), fill=(11, 110, 79))
+        draw.text((40, 25), f"{title}  -  {number}/{pages}", fill="white")
+        draw.text((40, 120), "Kexiang demo courseware", fill="black")
+    out = io.BytesIO()
+    images[0].save(out, format="PDF", save_all=True, append_images=images[1:])
+    return out.getvalue()
+
+
+def _shared_by_teachers(log):
+    """Two resources a teacher shared: one waiting for review (public asked), one for the school, with previews."""
+    from django.core.files.base import ContentFile
+
+    from .licences import DEFAULT_LICENCE
+    from .previews import resource_preview_request
+    from .services import resource_submit_for_review
+
+    teacher = User.objects.get(username="zhangfang")
+    chapter = Resource.objects.filter(chapter__isnull=False).select_related("chapter", "textbook").first()
+    for title, public in (("示范课件（演示）", True), ("校内共享讲义（演示）", False)):
+        if Resource.objects.filter(title=title, uploaded_by=teacher).exists():
+            continue
+        with transaction.atomic():
+            resource = Resource(
+                external_id=f"demo-upload:{title}", title=title, resource_type="courseware", format="pdf",
+                licence=DEFAULT_LICENCE, authors=[teacher.full_name], school=teacher.school, uploaded_by=teacher,
+                visibility=Resource.Visibility.SCHOOL, original_filename=f"{title}.pdf",
+                subject=Subject.objects.filter(name="语文").first(),
+            )
+            if chapter is not None:
+                for name in ("chapter", "textbook", "stage", "grade", "subject", "edition", "volume"):
+                    setattr(resource, name, getattr(chapter, name))
+                resource.chapter_path, resource.lesson_title = chapter.chapter_path, chapter.lesson_title
+                resource.textbook_title = chapter.textbook_title
+            data = _demo_pdf(title)
+            resource.size_bytes = len(data)
+            resource.attachment.save(f"demo-{abs(hash(title)) % 10**8}.pdf", ContentFile(data), save=False)
+            resource.full_clean()
+            resource.save()
+            resource_preview_request(resource=resource)
+            if public:
+                resource_submit_for_review(resource=resource, user=teacher)
+    log("共享演示 shared by teachers: 2 (one waiting for review in /admin/)")

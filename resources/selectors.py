@@ -78,3 +78,274 @@ def related_resources(*, resource, user, limit=8):
         resource_list_visible(user=user).filter(same).exclude(pk=resource.pk).distinct()
         .select_related("grade", "subject").order_by("-use_count", "-created_at")[:limit]
     )
+
+
+# Browse: 学段 → 学科 → 版本 → 册 → 章节. Every count goes through resource_list_visible, so a resource shared with
+# one school is counted for that school's teachers only. A resource belongs to a book through its `textbook` and to
+# a chapter through its `chapter`; `also_chapters` (the same lesson in another edition) adds it to those chapters
+# and their books too, counted once wherever both would apply.
+
+
+def textbook_label(textbook):
+    """How a book is named among its edition's books: 三年级 上册, 必修 第一册, 七年级 全一册."""
+    grade = textbook.grade.name if textbook.grade_id else textbook.grade_label
+    return " ".join(part for part in (grade, textbook.volume.name) if part)
+
+
+def textbook_note(textbook):
+    """What tells two books of one edition, grade and volume apart: 新教材/旧教材, 五四学制."""
+    from .models import Textbook
+
+    parts = [textbook.curriculum] if textbook.curriculum else []
+    if textbook.school_system == Textbook.SchoolSystem.FIVE_FOUR:
+        parts.append("五四学制")
+    return " · ".join(parts)
+
+
+def browse_stages(*, user=None):
+    """browse_tree, plus the subjects that have textbooks but no resource yet (count 0): teachers look for
+    their book before anyone has shared for it. Each stage gets its `total`."""
+    from .models import Subject, Textbook
+
+    tree = browse_tree(user=user)
+    with_books = {}
+    for stage_id, subject_id in Textbook.objects.order_by().values_list("stage_id", "subject_id").distinct():
+        with_books.setdefault(stage_id, set()).add(subject_id)
+    subjects = {s.pk: s for s in Subject.objects.all()}
+    for item in tree:
+        listed = {entry["id"] for entry in item["subjects"]}
+        for subject_id in with_books.get(item["stage"].pk, ()):
+            if subject_id not in listed:
+                item["subjects"].append({"id": subject_id, "name": subjects[subject_id].name, "count": 0})
+        for entry in item["subjects"]:
+            entry["has_books"] = entry["id"] in with_books.get(item["stage"].pk, ())
+        item["subjects"].sort(key=lambda e: (subjects[e["id"]].position, subjects[e["id"]].name) if e["id"] in subjects else (0, ""))
+        item["total"] = sum(entry["count"] for entry in item["subjects"])
+    return tree
+
+
+def _book_group_counts(*, user, textbook_ids, key):
+    """Visible resources per group of books, each resource once per group: `key` is the Textbook field that
+    groups ("id" per book, "edition_id" per edition). Two grouped queries, whatever the number of books."""
+    from collections import Counter
+
+    from django.db.models import F
+
+    ids = list(textbook_ids)
+    if not ids:
+        return {}
+    visible = resource_list_visible(user=user)
+    counts = Counter(dict(
+        visible.filter(textbook_id__in=ids).order_by().values_list(f"textbook__{key}").annotate(n=Count("id"))
+    ))
+    # also_chapters in these books, unless the resource's own book already counts it in the same group.
+    also = (
+        Resource.also_chapters.through.objects
+        .filter(resource__in=visible.values("pk"), chapternode__textbook_id__in=ids)
+        .exclude(resource__textbook_id__in=ids, **{f"resource__textbook__{key}": F(f"chapternode__textbook__{key}")})
+        .order_by().values_list(f"chapternode__textbook__{key}").annotate(n=Count("resource_id", distinct=True))
+    )
+    counts.update(dict(also))
+    return dict(counts)
+
+
+def textbook_resource_counts(*, user, textbook_ids):
+    """{textbook id: visible resources in that book (its own, plus other editions' through also_chapters)}."""
+    return _book_group_counts(user=user, textbook_ids=textbook_ids, key="id")
+
+
+def browse_editions(*, user, stage, subject):
+    """The editions with textbooks for `stage` and `subject`, each with its books and their counts:
+    [{"edition", "count", "books": [{"textbook", "label", "note", "count"}]}], editions with most resources first.
+    Books without resources are listed too (count 0)."""
+    from .models import Textbook
+
+    books = list(Textbook.objects.filter(stage=stage, subject=subject).select_related("edition", "grade", "volume"))
+    ids = [book.pk for book in books]
+    per_book = textbook_resource_counts(user=user, textbook_ids=ids)
+    per_edition = _book_group_counts(user=user, textbook_ids=ids, key="edition_id")
+    editions = {}
+    for book in sorted(books, key=lambda b: (
+        b.grade.position if b.grade_id else 999, b.grade_label, b.volume.position, b.school_system, b.curriculum != "新教材", b.pk
+    )):
+        entry = editions.setdefault(book.edition_id, {"edition": book.edition, "count": per_edition.get(book.edition_id, 0), "books": []})
+        entry["books"].append(
+            {"textbook": book, "label": textbook_label(book), "note": textbook_note(book), "count": per_book.get(book.pk, 0)}
+        )
+    return sorted(editions.values(), key=lambda e: (-e["count"], e["edition"].name))
+
+
+class ChapterTree:
+    """A book's chapter nodes with visible-resource counts that include each node's subtree."""
+
+    def __init__(self, nodes, counts):
+        self.nodes = {node.pk: node for node in nodes}
+        self.counts = counts
+        self.children = {}
+        for node in sorted(nodes, key=lambda n: (n.position, n.pk)):
+            parent = node.parent_id if node.parent_id in self.nodes else None
+            self.children.setdefault(parent, []).append(node)
+
+    def count(self, node_id):
+        return self.counts.get(node_id, 0)
+
+    def lineage(self, node_id):
+        """The node's ancestors and the node itself, root first."""
+        line, seen = [], set()
+        while node_id in self.nodes and node_id not in seen:
+            seen.add(node_id)
+            line.append(self.nodes[node_id])
+            node_id = self.nodes[node_id].parent_id
+        return line[::-1]
+
+    def subtree_ids(self, node_id):
+        ids, todo = [], [node_id]
+        while todo:
+            current = todo.pop()
+            if current in ids:
+                continue
+            ids.append(current)
+            todo.extend(child.pk for child in self.children.get(current, ()))
+        return ids
+
+    def branch(self, parent_id=None):
+        """Nested [{"node", "count", "children": [...]}] under `parent_id` (the roots by default)."""
+        return [
+            {"node": node, "count": self.count(node.pk), "children": self.branch(node.pk)}
+            for node in self.children.get(parent_id, ())
+        ]
+
+
+def chapter_tree(*, user, textbook):
+    """The chapter tree of `textbook` with counts rolled up to every ancestor, in three queries: the nodes,
+    visible resources per own chapter, and the visible (resource, also-chapter) pairs in this book."""
+    from .models import ChapterNode
+
+    nodes = list(ChapterNode.objects.filter(textbook=textbook).only("id", "parent", "title", "kind", "depth", "position", "textbook"))
+    parents = {node.pk: node.parent_id for node in nodes}
+
+    def up(node_id):
+        seen = []
+        while node_id in parents and node_id not in seen:
+            seen.append(node_id)
+            node_id = parents[node_id]
+        return seen
+
+    counts = {}
+    visible = resource_list_visible(user=user)
+    direct = visible.filter(chapter_id__in=list(parents)).order_by().values_list("chapter_id").annotate(n=Count("id"))
+    for chapter_id, n in direct:  # one chapter per resource: summing up the tree counts each once
+        for node_id in up(chapter_id):
+            counts[node_id] = counts.get(node_id, 0) + n
+    also = {}
+    pairs = Resource.also_chapters.through.objects.filter(
+        resource__in=visible.values("pk"), chapternode_id__in=list(parents)
+    ).values_list("resource_id", "chapternode_id", "resource__chapter_id")
+    for resource_id, node_id, own_chapter_id in pairs:
+        reached, own = also.setdefault(resource_id, (set(), set(up(own_chapter_id))))
+        reached.update(up(node_id))
+    for reached, own in also.values():
+        for node_id in reached - own:
+            counts[node_id] = counts.get(node_id, 0) + 1
+    return ChapterTree(nodes, counts)
+
+
+def chapter_resource_list(*, user, chapter_ids):
+    """Visible resources whose chapter, or one of whose also_chapters, is among `chapter_ids`; newest first."""
+    through = Resource.also_chapters.through.objects.filter(chapternode_id__in=list(chapter_ids)).values("resource_id")
+    return (
+        resource_list_visible(user=user)
+        .filter(Q(chapter_id__in=list(chapter_ids)) | Q(pk__in=through))
+        .select_related("stage", "grade", "subject")
+        .order_by("-created_at", "-id")
+    )
+
+
+def _stage_q(value, prefix="stage"):
+    value = str(value or "").strip()
+    if not value:
+        return Q()
+    return Q(**{f"{prefix}_id": int(value)}) if value.isdigit() else Q(**{f"{prefix}__code": value}) | Q(**{f"{prefix}__name": value})
+
+
+def _named_q(value, prefix):
+    value = str(value or "").strip()
+    if not value:
+        return Q()
+    return Q(**{f"{prefix}_id": int(value)}) if value.isdigit() else Q(**{f"{prefix}__name": value})
+
+
+def textbook_list(*, stage=None, subject=None, edition=None):
+    """Books for the upload form's selects; `stage` by id, code or name, `subject` and `edition` by id or name."""
+    from .models import Textbook
+
+    return (
+        Textbook.objects.filter(_stage_q(stage), _named_q(subject, "subject"), _named_q(edition, "edition"))
+        .select_related("stage", "subject", "edition", "grade", "volume")
+    )
+
+
+CHAPTER_SEARCH_MAX = 20
+
+
+def chapter_search(*, query, textbook=None, stage=None, subject=None, limit=CHAPTER_SEARCH_MAX):
+    """Chapter nodes whose path holds every word of `query` and whose title holds one of them (so 第二单元 古诗
+    works), best first: titles that start with the text (after a lesson number such as “4 ” or “*”), then
+    lessons, then titles that contain it, then the national order of books. At most CHAPTER_SEARCH_MAX.
+    Chapters hold no resources: nothing here depends on who asks."""
+    import re
+
+    from django.db.models import Case, IntegerField, Value, When
+
+    from .models import ChapterNode
+
+    words = str(query or "").split()
+    if not words:
+        return []
+    limit = max(1, min(int(limit or CHAPTER_SEARCH_MAX), CHAPTER_SEARCH_MAX))
+    text = " ".join(words)
+    nodes = ChapterNode.objects.all()
+    in_title = Q()
+    for word in words:
+        nodes = nodes.filter(path__icontains=word)
+        in_title |= Q(title__icontains=word)
+    nodes = nodes.filter(in_title)  # not every lesson of a unit whose title has the word
+    textbook = str(textbook or "").strip()
+    if textbook.isdigit():
+        nodes = nodes.filter(textbook_id=int(textbook))
+    nodes = nodes.filter(_stage_q(stage, "textbook__stage"), _named_q(subject, "textbook__subject"))
+    starts = Q(title__startswith=text) | Q(title__iregex=r"^[0-9*＊\s]+" + re.escape(text))
+    ranked = nodes.annotate(
+        starts=Case(When(starts, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        lesson=Case(When(kind=ChapterNode.Kind.LESSON, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        in_title=Case(When(title__icontains=text, then=Value(0)), default=Value(1), output_field=IntegerField()),
+    ).select_related("textbook__stage", "textbook__subject", "textbook__edition", "textbook__grade", "textbook__volume")
+    ranked = ranked.order_by(
+        "starts", "lesson", "in_title", "textbook__stage__position", "textbook__grade__position",
+        "textbook__subject__position", "textbook__edition__name", "textbook__volume__position", "textbook_id", "depth", "position",
+    )
+    return [
+        {
+            "id": node.pk,
+            "title": node.title,
+            "path": node.path.split(" > ") if node.path else [node.title],
+            "kind": node.kind,
+            "textbook": textbook_summary(node.textbook),
+        }
+        for node in ranked[:limit]
+    ]
+
+
+def textbook_summary(textbook):
+    """A book as the JSON APIs give it."""
+    return {
+        "id": textbook.pk,
+        "title": textbook.title,
+        "label": textbook_label(textbook),
+        "note": textbook_note(textbook),
+        "edition": textbook.edition.name,
+        "grade": textbook.grade.name if textbook.grade_id else textbook.grade_label,
+        "volume": textbook.volume.name,
+        "subject": textbook.subject.name,
+        "stage": textbook.stage.name,
+    }

@@ -396,15 +396,11 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
 def resource_submit_for_review(*, resource, user) -> Resource:
     """Ask for `resource` to be public: its public version waits as a revision in the review workflow.
 
-    The row keeps what readers see now; approval publishes the revision. Without a review workflow
-    (an operator switched it off) the resource goes public at once.
+    The row keeps what readers see now; approval publishes the revision. Nothing goes public unreviewed:
+    a missing workflow is made again.
     """
-    workflow = resource.get_workflow()
+    workflow = resource.get_workflow() or review_setup_ensure()
     resource.visibility = Resource.Visibility.PUBLIC
-    if workflow is None:
-        resource.save()
-        resource.save_revision(user=user).publish(user=user)
-        return resource
     resource.save_revision(user=user)
     workflow.start(resource, user)
     resource.refresh_from_db()
@@ -441,3 +437,36 @@ def prep_item_toggle(*, user, resource) -> bool:
         return False
     PrepItem.objects.get_or_create(user=user, resource=resource)
     return True
+
+
+REVIEW_WORKFLOW = "资源审核 (resource review)"
+REVIEW_TASK = "审核上传 (review an upload)"
+REVIEWERS_GROUP = "Resource reviewers"
+REVIEWER_PERMISSIONS = (("wagtailadmin", "admin", "access_admin"), ("resources", "resource", "change_resource"),
+                        ("resources", "resource", "view_resource"), ("resources", "resource", "publish_resource"))
+
+
+@transaction.atomic
+def review_setup_ensure():
+    """The review workflow on Resource and the reviewers' group, as migration 0005 made them (idempotent).
+
+    Returns the workflow. Used when they are missing: a flushed test database, or an operator who deleted them.
+    """
+    from django.contrib.auth.models import Group, Permission
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import Workflow, WorkflowContentType, WorkflowTask
+
+    from .models import ResourceReviewTask
+
+    task = ResourceReviewTask.objects.filter(name=REVIEW_TASK).first() or ResourceReviewTask.objects.create(name=REVIEW_TASK)
+    workflow, _created = Workflow.objects.get_or_create(name=REVIEW_WORKFLOW, defaults={"active": True})
+    WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
+    WorkflowContentType.objects.get_or_create(content_type=ContentType.objects.get_for_model(Resource),
+                                              defaults={"workflow": workflow})
+    group, _created = Group.objects.get_or_create(name=REVIEWERS_GROUP)
+    for app_label, model, codename in REVIEWER_PERMISSIONS:
+        content_type, _created = ContentType.objects.get_or_create(app_label=app_label, model=model)
+        permission, _created = Permission.objects.get_or_create(content_type=content_type, codename=codename,
+                                                                defaults={"name": codename.replace("_", " ")})
+        group.permissions.add(permission)
+    return workflow

@@ -216,3 +216,8 @@ LOGGING = {
 # Resumable uploads (tus): one directory per upload (media_pipeline/tus.py).
 KEXIANG_UPLOAD_DIR = Path(os.environ.get("KEXIANG_UPLOAD_DIR", VAR_DIR / "uploads"))
 KEXIANG_UPLOAD_MAX_BYTES = int(os.environ.get("KEXIANG_UPLOAD_MAX_BYTES", 4 * 1024**3))
+
+# Semester figures (resources/figures.py): the programme's goals for a school each semester —
+# new resources added, and the share of its teachers who made a micro-lesson of their own.
+KEXIANG_GOAL_RESOURCES_PER_SEMESTER = int(os.environ.get("KEXIANG_GOAL_RESOURCES_PER_SEMESTER", "200"))
+KEXIANG_GOAL_MICRO_LESSON_SHARE = float(os.environ.get("KEXIANG_GOAL_MICRO_LESSON_SHARE", "0.5"))

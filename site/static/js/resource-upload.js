@@ -25,6 +25,14 @@
     show("upload-state", texts().checking);
     var title = document.getElementById("id_title");
     if (title && !title.value) { title.value = file.name.replace(/\.[^.]+$/, "").slice(0, 200); }
+    // A video is a micro-lesson, a document courseware, unless the teacher already chose a type that fits.
+    var type = document.getElementById("id_resource_type");
+    var video = /^(video|audio)\//.test(file.type || "");
+    if (type && !type.dataset.touched) {
+      var isVideoType = type.value === "micro_lesson" || type.value === "recording";
+      if (video && !isVideoType) { type.value = "micro_lesson"; }
+      if (!video && isVideoType) { type.value = /\.(docx?|odt)$/i.test(file.name) ? "lesson_plan" : "courseware"; }
+    }
     sha256(file).then(function (digest) {
       var isMedia = /^(video|audio)\//.test(file.type || "");
       var metadata = {filename: file.name, filetype: file.type || "application/octet-stream",
@@ -65,6 +73,8 @@
       });
     });
   }
+  var typeSelect = document.getElementById("id_resource_type");
+  if (typeSelect) { typeSelect.addEventListener("change", function () { typeSelect.dataset.touched = "1"; }); }
   input.addEventListener("change", function () { if (input.files[0]) { start(input.files[0]); } });
   form.addEventListener("submit", function (event) {
     if (!hidden.value && running) {

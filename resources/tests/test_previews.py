@@ -1,0 +1,385 @@
+"""Page previews of documents: real files made in the test, real LibreOffice and poppler (marker `office`)."""
+import io
+import os
+import shutil
+import subprocess
+import zipfile
+from pathlib import Path
+
+import pytest
+from django.core.files import File
+from django.core.files.storage import default_storage
+from django.utils import translation
+from PIL import Image, ImageDraw
+
+from resources import checks, previews
+from resources.exceptions import (
+    CorruptFileError,
+    EmptyFileError,
+    PasswordProtectedPdfError,
+    PreviewTimeoutError,
+    PreviewUnavailableError,
+    UnsupportedFileError,
+)
+from resources.models import Resource
+from resources.previews import PreviewJob, document_check, resource_preview_make, resource_preview_request
+from resources.tasks import resource_preview_task, sweep_stuck_previews
+from tests.factories import ResourceFactory
+
+pytestmark = [pytest.mark.django_db]
+PENDING, READY, FAILED, NONE = (Resource.PreviewState.PENDING, Resource.PreviewState.READY,
+                                Resource.PreviewState.FAILED, Resource.PreviewState.NONE)
+
+
+# --- files made in the test ------------------------------------------------------------------------------
+
+def make_pdf(path: Path, pages=3) -> Path:
+    images = [Image.new("RGB", (1240, 1754), "white") for _ in range(pages)]  # A4 at 150 dpi
+    for number, image in enumerate(images, start=1):
+        ImageDraw.Draw(image).text((100, 100), f"Page {number}", fill="black")
+    images[0].save(path, save_all=True, append_images=images[1:], resolution=150)
+    return path
+
+
+def make_protected_pdf(path: Path) -> Path:
+    if shutil.which("qpdf") is None:
+        if "office" in os.environ.get("KEXIANG_REQUIRE", ""):
+            pytest.fail("qpdf is missing, but CI installs it with LibreOffice (.ci/run)")
+        pytest.skip("needs qpdf")
+    plain = make_pdf(path.with_name("plain.pdf"), 2)
+    subprocess.run(["qpdf", "--encrypt", "user-secret", "owner-secret", "256", "--", str(plain), str(path)],
+                   check=True, capture_output=True, timeout=60)
+    return path
+
+
+_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
+_PML = ('xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="' + _REL + '" '
+        'xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"')
+
+
+def _slide(text):
+    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><p:sld {_PML}><p:cSld><p:spTree>'
+            '<p:nvGrpSpPr><p:cNvPr id="1" name=""/><p:cNvGrpSpPr/><p:nvPr/></p:nvGrpSpPr><p:grpSpPr/>'
+            '<p:sp><p:nvSpPr><p:cNvPr id="2" name="Title"/><p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr><p:spPr>'
+            '<a:xfrm><a:off x="914400" y="914400"/><a:ext cx="7315200" cy="1828800"/></a:xfrm>'
+            '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></p:spPr><p:txBody><a:bodyPr/><a:lstStyle/>'
+            f'<a:p><a:r><a:rPr lang="zh-CN" sz="4400"/><a:t>{text}</a:t></a:r></a:p></p:txBody></p:sp>'
+            '</p:spTree></p:cSld></p:sld>')
+
+
+def pptx_parts(slides=3, presentation=True) -> dict:
+    """A minimal PresentationML package (16:9 text slides), as PowerPoint and LibreOffice read it."""
+    types = "".join(f'<Override PartName="/ppt/slides/slide{n}.xml" ContentType="application/'
+                    f'vnd.openxmlformats-officedocument.presentationml.slide+xml"/>' for n in range(1, slides + 1))
+    parts = {
+        "[Content_Types].xml": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/'
+            'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
+            'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override '
+            'PartName="/ppt/presentation.xml" ContentType="application/vnd.openxmlformats-officedocument.'
+            f'presentationml.presentation.main+xml"/>{types}</Types>'),
+        "_rels/.rels": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.'
+            f'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{_REL}/officeDocument" '
+            'Target="ppt/presentation.xml"/></Relationships>'),
+        "ppt/presentation.xml": (
+            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><p:presentation {_PML}><p:sldIdLst>'
+            + "".join(f'<p:sldId id="{255 + n}" r:id="rId{n}"/>' for n in range(1, slides + 1))
+            + '</p:sldIdLst><p:sldSz cx="12192000" cy="6858000"/><p:notesSz cx="6858000" cy="9144000"/>'
+              '</p:presentation>'),
+        "ppt/_rels/presentation.xml.rels": (
+            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.'
+            'openxmlformats.org/package/2006/relationships">'
+            + "".join(f'<Relationship Id="rId{n}" Type="{_REL}/slide" Target="slides/slide{n}.xml"/>'
+                      for n in range(1, slides + 1)) + "</Relationships>"),
+        **{f"ppt/slides/slide{n}.xml": _slide(f"第{n}页 古诗三首") for n in range(1, slides + 1)},
+    }
+    if not presentation:
+        del parts["ppt/presentation.xml"]
+    return parts
+
+
+def make_zip(path: Path, parts: dict) -> Path:
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, data in parts.items():
+            archive.writestr(name, data)
+    return path
+
+
+def make_pptx(path: Path, slides=3) -> Path:
+    return make_zip(path, pptx_parts(slides))
+
+
+def resource_with(path: Path, filename=None, **fields) -> Resource:
+    filename = filename or path.name
+    resource = ResourceFactory(original_filename=filename, format=previews.extension_of(filename), **fields)
+    with path.open("rb") as handle:
+        resource.attachment.save(filename, File(handle))
+    return resource
+
+
+def stored_bytes(resource):
+    with default_storage.open(resource.attachment.name, "rb") as handle:
+        return handle.read()
+
+
+def page_sizes(resource):
+    sizes = []
+    for name in resource.preview_pages:
+        with default_storage.open(name, "rb") as handle:
+            image = Image.open(io.BytesIO(handle.read()))
+            assert image.format == "JPEG"
+            sizes.append(image.size)
+    return sizes
+
+
+def shown_error(resource):
+    with translation.override("en"):
+        return translation.gettext(resource.preview_error)
+
+
+def msgid(error):
+    """What preview_error stores: the English message id, translated only when shown."""
+    with translation.override(None):
+        return str(error.user_message)
+
+
+# --- document_check: the upload form's check, no tools ------------------------------------------------------
+
+def test_document_check_accepts_real_documents_and_a_password_protected_pdf(tmp_path):
+    document_check(make_pdf(tmp_path / "讲义.pdf"), "讲义.pdf")
+    document_check(make_pptx(tmp_path / "课件.pptx"), "课件.PPTX")
+    Image.new("RGB", (10, 10)).save(tmp_path / "p.png")
+    Image.new("RGB", (10, 10)).save(tmp_path / "p.jpg")
+    document_check(tmp_path / "p.png", "板书.png")
+    document_check(tmp_path / "p.jpg", "板书.jpeg")
+    (tmp_path / "old.doc").write_bytes(previews.OLE2_MAGIC + b"\x00" * 504)
+    document_check(tmp_path / "old.doc", "旧教案.doc")
+    # A password keeps only the preview from being made: the file is still worth downloading.
+    document_check(make_protected_pdf(tmp_path / "locked.pdf"), "加密.pdf")
+
+
+@pytest.mark.parametrize("name, content, error", [
+    ("空.pdf", b"", EmptyFileError),
+    ("教案.pdf", b"MZ\x90\x00" + b"\x00" * 500, CorruptFileError),  # a program renamed .pdf
+    ("课件.pptx", os.urandom(4096), CorruptFileError),
+    ("课件.pptx", b"PK\x03\x04 this is not really a presentation" * 50, CorruptFileError),
+    ("setup.exe", b"MZ\x90\x00" + b"\x00" * 500, UnsupportedFileError),
+    ("没有扩展名", b"%PDF-1.4", UnsupportedFileError),
+])
+def test_document_check_refuses_with_a_sentence_for_the_form(tmp_path, name, content, error):
+    path = tmp_path / "upload"
+    path.write_bytes(content)
+    with pytest.raises(error) as raised:
+        document_check(path, name)
+    sentence = str(raised.value.user_message)
+    assert sentence.endswith(".") and len(sentence) > 40, "says what happened and what to do"
+    assert raised.value.detail, "the log gets the details"
+
+
+def test_document_check_refuses_broken_pptx_packages(tmp_path):
+    good = make_pptx(tmp_path / "good.pptx").read_bytes()
+    (tmp_path / "cut.pptx").write_bytes(good[: len(good) // 2])  # an upload cut off halfway
+    make_zip(tmp_path / "nopres.pptx", pptx_parts(presentation=False))
+    make_zip(tmp_path / "word.pptx", {"[Content_Types].xml": "<Types/>", "word/document.xml": "<w/>"})
+    for name in ("cut.pptx", "nopres.pptx", "word.pptx"):
+        with pytest.raises(CorruptFileError):
+            document_check(tmp_path / name, name)
+
+
+# --- making previews ---------------------------------------------------------------------------------------
+
+@pytest.mark.office
+def test_a_pdf_gets_jpeg_pages_a_phone_can_show(tmp_path, media_root, django_capture_on_commit_callbacks):
+    resource = resource_with(make_pdf(tmp_path / "讲义.pdf", pages=3))
+    with django_capture_on_commit_callbacks(execute=True):
+        resource_preview_request(resource=resource)  # queues the task through Celery (eager in tests)
+    resource.refresh_from_db()
+    assert resource.preview_state == READY and resource.preview_error == ""
+    assert resource.preview_pages == [f"previews/{resource.pk}/page-{n}.jpg" for n in (1, 2, 3)]
+    assert all((media_root / name).stat().st_size < 200_000 for name in resource.preview_pages)
+    assert page_sizes(resource) == [(707, 1000)] * 3, "A4 pages, long side 1000 px"
+    assert "3 of 3 pages" in resource.preview_detail
+
+
+@pytest.mark.office
+def test_a_pptx_previews_its_first_pages_only(tmp_path, media_root, settings, django_capture_on_commit_callbacks):
+    settings.KEXIANG_PREVIEW_PAGES = 4
+    resource = resource_with(make_pptx(tmp_path / "deck.pptx", slides=5), "古诗三首.pptx")
+    original = stored_bytes(resource)
+    with django_capture_on_commit_callbacks(execute=True):
+        resource_preview_request(resource=resource)
+    resource.refresh_from_db()
+    assert resource.preview_state == READY, resource.preview_detail
+    assert page_sizes(resource) == [(1000, 563)] * 4, "min(5 slides, KEXIANG_PREVIEW_PAGES=4), 16:9"
+    assert "4 of 5 pages" in resource.preview_detail
+    assert stored_bytes(resource) == original
+
+
+@pytest.mark.office
+def test_a_password_protected_pdf_fails_with_a_reason_and_the_file_is_kept(tmp_path, media_root):
+    data = make_protected_pdf(tmp_path / "locked.pdf").read_bytes()
+    resource = resource_with(tmp_path / "locked.pdf", "加密讲义.pdf")
+    resource_preview_request(resource=resource)
+    assert resource_preview_task.delay(resource.pk).get() == FAILED
+    resource.refresh_from_db()
+    assert resource.preview_state == FAILED and resource.preview_pages == []
+    assert resource.preview_error == msgid(PasswordProtectedPdfError)
+    assert shown_error(resource).startswith("This PDF is protected by a password")
+    assert "Incorrect password" in resource.preview_detail
+    assert stored_bytes(resource) == data, "the uploaded file is never lost"
+
+
+@pytest.mark.office
+def test_a_pptx_libreoffice_cannot_read_fails_with_a_clear_message(tmp_path, media_root):
+    parts = pptx_parts()
+    parts["ppt/presentation.xml"] = os.urandom(2000)  # still a package, so the upload check lets it in
+    path = make_zip(tmp_path / "broken.pptx", parts)
+    document_check(path, "broken.pptx")
+    resource = resource_with(path)
+    resource_preview_request(resource=resource)
+    assert resource_preview_task.delay(resource.pk).get() == FAILED
+    resource.refresh_from_db()
+    assert resource.preview_error == msgid(CorruptFileError)
+    assert "LibreOffice made no PDF" in resource.preview_detail
+    assert stored_bytes(resource) == path.read_bytes()
+
+
+@pytest.mark.parametrize("filename, content, error", [
+    ("empty.pdf", b"", EmptyFileError),
+    ("随机.pptx", os.urandom(3000), CorruptFileError),  # LibreOffice would "open" it as text: never let it try
+])
+def test_files_the_upload_check_refuses_fail_without_a_converter(tmp_path, media_root, monkeypatch, filename,
+                                                                 content, error):
+    ran = []
+    monkeypatch.setattr(previews, "_run", lambda args, **kw: ran.append(args))
+    path = tmp_path / "upload"
+    path.write_bytes(content)
+    resource = resource_with(path, filename)
+    resource_preview_request(resource=resource)
+    resource_preview_make(resource=resource)
+    assert resource.preview_state == FAILED and resource.preview_error == msgid(error)
+    assert ran == []
+
+
+@pytest.mark.office
+def test_running_twice_does_nothing_the_second_time(tmp_path, media_root, django_capture_on_commit_callbacks):
+    resource = resource_with(make_pdf(tmp_path / "a.pdf", pages=2))
+    with django_capture_on_commit_callbacks(execute=True):
+        resource_preview_request(resource=resource)
+    resource.refresh_from_db()
+    pages, detail = resource.preview_pages, resource.preview_detail
+    stamps = [(media_root / name).stat().st_mtime_ns for name in pages]
+    assert resource_preview_task.delay(resource.pk).get() == READY
+    resource.refresh_from_db()
+    assert (resource.preview_pages, resource.preview_detail) == (pages, detail)
+    assert [(media_root / name).stat().st_mtime_ns for name in pages] == stamps
+    assert resource_preview_task.delay(987654).get() == "gone"
+
+
+def test_two_copies_cannot_both_claim_the_work(tmp_path, media_root):
+    resource = resource_with(make_pdf(tmp_path / "a.pdf", pages=1))
+    resource_preview_request(resource=resource)
+    first, second = PreviewJob(Resource.objects.get(pk=resource.pk)), PreviewJob(Resource.objects.get(pk=resource.pk))
+    assert first.claim() is True
+    assert second.claim() is False, "a live worker has it"
+    assert resource_preview_make(resource=Resource.objects.get(pk=resource.pk)).preview_state == PENDING
+
+
+@pytest.mark.office
+def test_asking_again_replaces_the_pages_and_deletes_the_old_ones(tmp_path, media_root,
+                                                                   django_capture_on_commit_callbacks):
+    resource = resource_with(make_pdf(tmp_path / "a.pdf", pages=3))
+    with django_capture_on_commit_callbacks(execute=True):
+        resource_preview_request(resource=resource)
+    resource.refresh_from_db()
+    old = list(resource.preview_pages)
+    with make_pdf(tmp_path / "b.pdf", pages=2).open("rb") as handle:  # a corrected file replaces the old one
+        resource.attachment.save("b.pdf", File(handle))
+    with django_capture_on_commit_callbacks(execute=True):
+        resource_preview_request(resource=resource)
+    resource.refresh_from_db()
+    assert resource.preview_state == READY and len(resource.preview_pages) == 2
+    assert not set(old) & set(resource.preview_pages)
+    assert not any((media_root / name).exists() for name in old)
+
+
+@pytest.mark.office
+def test_pages_made_for_a_file_replaced_meanwhile_are_thrown_away(tmp_path, media_root,
+                                                                  django_capture_on_commit_callbacks):
+    resource = resource_with(make_pdf(tmp_path / "a.pdf", pages=2))
+    resource_preview_request(resource=resource)
+    job = PreviewJob(Resource.objects.get(pk=resource.pk))
+    assert job.claim()
+    resource_preview_request(resource=resource)  # asked again while this worker runs
+    with django_capture_on_commit_callbacks(execute=True):
+        job.run()
+    resource.refresh_from_db()
+    assert resource.preview_state == PENDING and resource.preview_pages == []
+    assert list((media_root / "previews").rglob("*.jpg")) == [], "its pages were deleted"
+
+
+def test_only_attachments_of_a_previewable_format_get_previews(tmp_path, media_root,
+                                                              django_capture_on_commit_callbacks):
+    sheet = tmp_path / "成绩.xlsx"
+    make_zip(sheet, {"[Content_Types].xml": "<Types/>", "xl/workbook.xml": "<w/>"})
+    for resource in (resource_with(sheet), ResourceFactory()):
+        with django_capture_on_commit_callbacks() as queued:
+            resource_preview_request(resource=resource)
+        assert queued == [] and resource.preview_state == NONE
+
+
+def test_timeouts_are_retried_then_fail_with_the_timeout_message(tmp_path, media_root, monkeypatch):
+    calls = []
+
+    def too_slow(args, *, timeout):
+        calls.append(args[0])
+        raise subprocess.TimeoutExpired(args, timeout)
+
+    monkeypatch.setattr(previews, "_run", too_slow)
+    resource = resource_with(make_pdf(tmp_path / "a.pdf", pages=1))
+    resource_preview_request(resource=resource)
+    # Eager Celery runs the retries at once (countdown ignored), unless it propagates errors: then the
+    # first Retry would come out of delay() instead.
+    conf = resource_preview_task.app.conf
+    propagates, conf.task_eager_propagates = conf.task_eager_propagates, False
+    try:
+        resource_preview_task.delay(resource.pk)
+    finally:
+        conf.task_eager_propagates = propagates
+    resource.refresh_from_db()
+    assert len(calls) == 4, "the first try and three retries"
+    assert resource.preview_state == FAILED and resource.preview_error == msgid(PreviewTimeoutError)
+    assert resource.attachment.storage.exists(resource.attachment.name)
+
+
+def test_a_missing_converter_fails_at_once_and_says_it_is_not_the_file(tmp_path, media_root, monkeypatch):
+    monkeypatch.setenv("PATH", str(tmp_path / "no-tools-here"))
+    resource = resource_with(make_pdf(tmp_path / "a.pdf", pages=1))
+    resource_preview_request(resource=resource)
+    assert resource_preview_task.delay(resource.pk).get() == FAILED
+    resource.refresh_from_db()
+    assert resource.preview_error == msgid(PreviewUnavailableError)
+    assert "pdfinfo is not installed" in resource.preview_detail
+
+
+@pytest.mark.office
+def test_the_sweeper_queues_previews_left_pending_again(tmp_path, media_root, django_capture_on_commit_callbacks):
+    resource = resource_with(make_pdf(tmp_path / "a.pdf", pages=1))
+    resource_preview_request(resource=resource)  # its message is lost: never committed here
+    Resource.objects.filter(pk=resource.pk).update(preview_detail="queued 2020-01-01T00:00:00+00:00 gone:1")
+    with django_capture_on_commit_callbacks(execute=True):
+        assert sweep_stuck_previews() == [resource.pk]
+    resource.refresh_from_db()
+    assert resource.preview_state == READY
+    assert sweep_stuck_previews() == []
+
+
+def test_the_system_check_names_the_packages_when_tools_are_missing(monkeypatch):
+    monkeypatch.setattr(checks.shutil, "which", lambda tool: None)
+    warnings = checks.preview_tools_check(None)
+    assert [w.id for w in warnings] == ["resources.W001", "resources.W002"]
+    assert all("apt-get install libreoffice-impress-nogui libreoffice-writer-nogui poppler-utils" in w.hint
+               for w in warnings)
+    monkeypatch.setattr(checks.shutil, "which", lambda tool: f"/usr/bin/{tool}")
+    assert checks.preview_tools_check(None) == []

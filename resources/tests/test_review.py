@@ -1,0 +1,66 @@
+"""Review before public, through the Wagtail admin: who may approve, and sending a resource back with a comment."""
+import pytest
+from django.urls import reverse
+from wagtail.models import TaskState
+
+from accounts.models import User
+from resources.services import resource_review_status, resource_submit_for_review
+from tests.factories import ResourceFactory, SchoolFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def waiting():
+    school = SchoolFactory()
+    teacher = UserFactory(school=school)
+    resource = ResourceFactory(title="秋天的雨 课件", visibility="school", school=school, uploaded_by=teacher)
+    resource_submit_for_review(resource=resource, user=teacher)
+    return resource, teacher
+
+
+def act(client, resource, action, comment=""):
+    task_state = TaskState.objects.get(workflow_state__object_id=str(resource.pk), status="in_progress")
+    url = reverse("wagtailsnippets_resources_resource:workflow_action", args=[resource.pk, action, task_state.pk])
+    return client.post(url, {"comment": comment})
+
+
+def test_submitting_keeps_the_row_for_the_school_and_waits(waiting):
+    resource, _teacher = waiting
+    resource.refresh_from_db()
+    assert resource.visibility == "school" and resource.workflow_in_progress
+    assert resource.latest_revision.content["visibility"] == "public"
+    assert resource_review_status(resource=resource)[0] == "in_progress"
+
+
+def test_a_reviewer_sends_it_back_with_a_comment_the_uploader_reads(client, waiting):
+    resource, teacher = waiting
+    client.force_login(UserFactory(role=User.Role.SCHOOL_ADMIN, school=resource.school))
+    assert act(client, resource, "reject", "请补充教学目标").status_code == 302
+    resource.refresh_from_db()
+    assert resource.visibility == "school"
+    assert resource_review_status(resource=resource) == ("needs_changes", "请补充教学目标")
+    client.force_login(teacher)
+    assert "请补充教学目标" in client.get(resource.get_absolute_url()).content.decode()
+    assert "state-changes" in client.get(reverse("resources:mine")).content.decode()
+
+
+def test_only_the_schools_admin_or_a_district_researcher_may_approve(client, waiting):
+    resource, teacher = waiting
+    for outsider in (teacher, UserFactory(role=User.Role.SCHOOL_ADMIN)):  # the uploader; another school's admin
+        client.force_login(outsider)
+        assert act(client, resource, "approve").status_code in (302, 403)
+        resource.refresh_from_db()
+        assert resource.visibility == "school" and resource.workflow_in_progress
+    client.force_login(UserFactory(role=User.Role.DISTRICT_RESEARCHER, school=None))
+    assert act(client, resource, "approve").status_code == 302
+    resource.refresh_from_db()
+    assert resource.visibility == "public" and not resource.workflow_in_progress
+
+
+def test_the_reviewers_dashboard_lists_only_their_schools_uploads(client, waiting):
+    resource, _teacher = waiting
+    client.force_login(UserFactory(role=User.Role.SCHOOL_ADMIN, school=resource.school))
+    assert "秋天的雨 课件" in client.get("/admin/").content.decode()
+    client.force_login(UserFactory(role=User.Role.SCHOOL_ADMIN))
+    assert "秋天的雨 课件" not in client.get("/admin/").content.decode()
