@@ -172,8 +172,11 @@ def test_document_check_refuses_with_a_sentence_for_the_form(tmp_path, name, con
     path.write_bytes(content)
     with pytest.raises(error) as raised:
         document_check(path, name)
-    sentence = str(raised.value.user_message)
+    with translation.override("en"):
+        sentence = str(raised.value.user_message)
     assert sentence.endswith(".") and len(sentence) > 40, "says what happened and what to do"
+    chinese = str(raised.value.user_message)  # the site's language by default
+    assert chinese != sentence and chinese.endswith("。"), "and it is translated"
     assert raised.value.detail, "the log gets the details"
 
 
