@@ -64,3 +64,15 @@ def test_the_reviewers_dashboard_lists_only_their_schools_uploads(client, waitin
     assert "秋天的雨 课件" in client.get("/admin/").content.decode()
     client.force_login(UserFactory(role=User.Role.SCHOOL_ADMIN))
     assert "秋天的雨 课件" not in client.get("/admin/").content.decode()
+
+
+def test_a_pack_shows_its_items_the_reader_may_see(client):
+    from resources.models import PackItem
+
+    pack = ResourceFactory(title="农耕文化 校本课程", resource_type="school_curriculum")
+    plan = ResourceFactory(title="农耕文化 第一课 教案", resource_type="lesson_plan")
+    hidden = ResourceFactory(title="农耕文化 内部讲义", visibility="private", uploaded_by=UserFactory())
+    PackItem.objects.create(pack=pack, item=plan, role="lesson_plan", position=1)
+    PackItem.objects.create(pack=pack, item=hidden, role="case", position=2)
+    html = client.get(pack.get_absolute_url()).content.decode()
+    assert "农耕文化 第一课 教案" in html and "内部讲义" not in html
