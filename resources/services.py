@@ -348,7 +348,6 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
         external_id=f"upload:{uuid.uuid4()}", title=title.strip(), resource_type=resource_type, licence=licence,
         original_filename=filename, format=extension[:20], size_bytes=upload.length, description=description,
         tags=list(tags), authors=[user.get_full_name()], school=user.school, uploaded_by=user,
-        source=str(user.school or ""),
     )
     if chapter is not None:
         book = chapter.textbook
