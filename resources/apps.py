@@ -8,3 +8,6 @@ class ResourcesConfig(AppConfig):
 
     def ready(self):
         from . import checks  # noqa: F401  registers the system checks
+        from . import signal_handlers
+
+        signal_handlers.connect()

@@ -282,13 +282,19 @@ class Resource(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
 
     # Kept from the row, not taken from a revision, when a reviewed revision is published: work that
     # finished while it waited (previews, counters, the transcode) must not be rolled back.
-    KEPT_ON_PUBLISH = ("preview_state", "preview_pages", "preview_error", "preview_detail", "view_count",
-                       "download_count", "use_count", "media_asset_id", "attachment", "size_bytes")
+    KEPT_ON_PUBLISH = ("view_count", "download_count", "use_count")
+    PREVIEW_FIELDS = ("preview_state", "preview_pages", "preview_error", "preview_detail")
 
     def with_content_json(self, content):
         obj = super().with_content_json(content)
         for name in self.KEPT_ON_PUBLISH:
             setattr(obj, name, getattr(self, name))
+        if obj.attachment.name == self.attachment.name:
+            for name in self.PREVIEW_FIELDS:
+                setattr(obj, name, getattr(self, name))
+        else:  # another file: its pages are still to be made (signal_handlers.resource_published asks for them)
+            obj.preview_state, obj.preview_pages, obj.preview_error, obj.preview_detail = (
+                self.PreviewState.PENDING, [], "", "")
         return obj
 
     @property

@@ -19,6 +19,7 @@ import socket
 import subprocess
 import tempfile
 import time
+import uuid
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
@@ -482,9 +483,12 @@ class PreviewJob:
                 log.error("preview of resource %s: attachment %s is missing", resource.pk, resource.attachment.name)
                 raise PreviewUnavailableError(f"attachment missing from storage: {error}") from error
             rendered = render_pages(source, extension, work, pages=preview_page_limit())
+            # An unguessable folder: media is served without a permission check, so page images of a
+            # school-only resource must not be reachable by counting ids.
+            folder = f"previews/{uuid.uuid4().hex}"
             for number, image in enumerate(rendered.images, start=1):
                 with image.open("rb") as handle:
-                    self.stored.append(self.storage.save(f"previews/{resource.pk}/page-{number}.jpg", File(handle)))
+                    self.stored.append(self.storage.save(f"{folder}/page-{number}.jpg", File(handle)))
         seconds = time.monotonic() - started
         self.finish(f"{len(self.stored)} of {rendered.page_count} pages shown; made in {seconds:.1f} s")
 

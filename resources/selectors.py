@@ -261,18 +261,33 @@ def chapter_resource_list(*, user, chapter_ids):
     )
 
 
+MAX_ID = 2**63 - 1
+
+
+def as_id(value):
+    """`value` as a database id, or None: digits only, within a bigint (a huge number must not be a 500)."""
+    value = str(value or "").strip()
+    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
+        return None
+    return int(value)
+
+
 def _stage_q(value, prefix="stage"):
     value = str(value or "").strip()
     if not value:
         return Q()
-    return Q(**{f"{prefix}_id": int(value)}) if value.isdigit() else Q(**{f"{prefix}__code": value}) | Q(**{f"{prefix}__name": value})
+    if value.isdigit():
+        return Q(**{f"{prefix}_id": as_id(value)}) if as_id(value) is not None else Q(pk__in=[])
+    return Q(**{f"{prefix}__code": value}) | Q(**{f"{prefix}__name": value})
 
 
 def _named_q(value, prefix):
     value = str(value or "").strip()
     if not value:
         return Q()
-    return Q(**{f"{prefix}_id": int(value)}) if value.isdigit() else Q(**{f"{prefix}__name": value})
+    if value.isdigit():
+        return Q(**{f"{prefix}_id": as_id(value)}) if as_id(value) is not None else Q(pk__in=[])
+    return Q(**{f"{prefix}__name": value})
 
 
 def textbook_list(*, stage=None, subject=None, edition=None):
@@ -312,7 +327,7 @@ def chapter_search(*, query, textbook=None, stage=None, subject=None, limit=CHAP
     nodes = nodes.filter(in_title)  # not every lesson of a unit whose title has the word
     textbook = str(textbook or "").strip()
     if textbook.isdigit():
-        nodes = nodes.filter(textbook_id=int(textbook))
+        nodes = nodes.filter(textbook_id=as_id(textbook)) if as_id(textbook) is not None else nodes.none()
     nodes = nodes.filter(_stage_q(stage, "textbook__stage"), _named_q(subject, "textbook__subject"))
     starts = Q(title__startswith=text) | Q(title__iregex=r"^[0-9*＊\s]+" + re.escape(text))
     ranked = nodes.annotate(

@@ -335,6 +335,9 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
     from .previews import PREVIEW_FORMATS, document_check, resource_preview_request
 
     upload = _cleaned_upload(user=user, upload_id=upload_id)
+    existing = Resource.objects.filter(external_id=f"upload:{upload.id}", uploaded_by=user).first()
+    if existing is not None:  # "Save" pressed twice: the first one already made it
+        return existing
     filename = display_filename(upload.filename)
     extension = _extension(filename)
     is_video_upload = is_media_upload(upload)
@@ -345,7 +348,7 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
         raise ResourceUploadError(_("This is a video. Choose “Micro-lesson” or “Recorded lesson” as its type."))
 
     resource = Resource(
-        external_id=f"upload:{uuid.uuid4()}", title=title.strip(), resource_type=resource_type, licence=licence,
+        external_id=f"upload:{upload.id}", title=title.strip(), resource_type=resource_type, licence=licence,
         original_filename=filename, format=extension[:20], size_bytes=upload.length, description=description,
         tags=list(tags), authors=[user.get_full_name()], school=user.school, uploaded_by=user,
     )
@@ -387,8 +390,18 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
     if wants_public:
         resource_submit_for_review(resource=resource, user=user)
     if not is_video_upload:
-        transaction.on_commit(lambda: tus.upload_delete(upload_id=upload.id, user=user))
+        transaction.on_commit(lambda: _upload_discard(upload.id, user), robust=True)
     return resource
+
+
+def _upload_discard(upload_id, user):
+    """The copy is in media storage: the resumable upload's own file can go (gone already is fine)."""
+    from media_pipeline import tus
+
+    try:
+        tus.upload_delete(upload_id=upload_id, user=user)
+    except tus.UploadError:
+        pass
 
 
 @transaction.atomic
@@ -418,6 +431,23 @@ def resource_review_status(*, resource):
     if last_task is not None:
         comment = last_task.specific.get_comment() if hasattr(last_task.specific, "get_comment") else last_task.comment
     return state.status, comment
+
+
+def resource_review_statuses(*, resources):
+    """resource_review_status for a page of resources in two queries: {pk: (state, comment)}."""
+    from django.contrib.contenttypes.models import ContentType
+    from wagtail.models import TaskState, WorkflowState
+
+    keys = [str(r.pk) for r in resources]
+    states = (WorkflowState.objects.filter(base_content_type=ContentType.objects.get_for_model(Resource),
+                                           object_id__in=keys).order_by("object_id", "-created_at"))
+    latest = {}
+    for state in states:
+        latest.setdefault(state.object_id, state)
+    comments = {}
+    for task in TaskState.objects.filter(workflow_state__in=list(latest.values())).order_by("-finished_at", "-started_at"):
+        comments.setdefault(task.workflow_state_id, task.comment)
+    return {int(key): (state.status, comments.get(state.pk, "")) for key, state in latest.items()}
 
 
 def resource_record_download(*, resource):

@@ -199,7 +199,9 @@ def test_a_pdf_gets_jpeg_pages_a_phone_can_show(tmp_path, media_root, django_cap
         resource_preview_request(resource=resource)  # queues the task through Celery (eager in tests)
     resource.refresh_from_db()
     assert resource.preview_state == READY and resource.preview_error == ""
-    assert resource.preview_pages == [f"previews/{resource.pk}/page-{n}.jpg" for n in (1, 2, 3)]
+    folder = resource.preview_pages[0].rsplit("/", 1)[0]
+    assert resource.preview_pages == [f"{folder}/page-{n}.jpg" for n in (1, 2, 3)]
+    assert folder != f"previews/{resource.pk}" and len(folder.split("/")[1]) == 32, "not guessable from the id"
     assert all((media_root / name).stat().st_size < 200_000 for name in resource.preview_pages)
     assert page_sizes(resource) == [(707, 1000)] * 3, "A4 pages, long side 1000 px"
     assert "3 of 3 pages" in resource.preview_detail

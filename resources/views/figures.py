@@ -17,6 +17,7 @@ from django.views.decorators.http import require_safe
 
 from accounts.models import School, SchoolPairing
 
+from ..selectors import as_id
 from ..figures import (
     Figures,
     Semester,
@@ -62,7 +63,7 @@ def _get_id(request, name):
     value = request.GET.get(name, "").strip()
     if not value:
         return None
-    if not value.isdigit():
+    if as_id(value) is None:
         if name == "school":
             raise Refused(400, _("“%(value)s” is not a school number.") % {"value": value[:40]})
         raise Refused(400, _("“%(value)s” is not a pairing number.") % {"value": value[:40]})
@@ -135,7 +136,7 @@ def _refusal_page(request, refused):
 def _scope_redirect(request):
     """The page's one select sends scope=school-<id> or pairing-<id>; answer with the canonical address."""
     kind, _sep, pk = request.GET["scope"].partition("-")
-    if kind not in ("school", "pairing") or not pk.isdigit():
+    if kind not in ("school", "pairing") or as_id(pk) is None:
         raise Refused(400, _("Choose a school or a pairing from the list."))
     query = {kind: pk}
     if request.GET.get("semester"):

@@ -6,13 +6,16 @@ from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from ..models import PrepItem, Resource, Stage, Subject
-from ..selectors import related_resources, resource_list_visible
-from ..services import prep_item_toggle, resource_record_download, resource_record_view, resource_review_status
+from ..selectors import as_id, related_resources, resource_list_visible
+from ..services import (
+    prep_item_toggle, resource_record_download, resource_record_view, resource_review_status, resource_review_statuses,
+)
 
 DETAIL_RELATED = ("stage", "grade", "subject", "edition", "volume", "textbook", "chapter", "school", "uploaded_by",
                   "media_asset")
@@ -23,7 +26,7 @@ def resource_list(request):
     resources = resource_list_visible(user=request.user).select_related("stage", "grade", "subject", "edition", "volume")
     stage = Stage.objects.filter(code=request.GET.get("stage", "")).first()
     subject_id = request.GET.get("subject", "")
-    subject = Subject.objects.filter(pk=subject_id).first() if subject_id.isdigit() else None
+    subject = Subject.objects.filter(pk=as_id(subject_id)).first() if as_id(subject_id) else None
     query = request.GET.get("q", "").strip()
     if stage:
         resources = resources.filter(stage=stage)
@@ -64,7 +67,7 @@ def resource_detail(request, pk):
     is_owner = request.user.is_authenticated and resource.uploaded_by_id == request.user.pk
     review_state, review_comment = resource_review_status(resource=resource) if is_owner else (None, "")
     in_prep = request.user.is_authenticated and PrepItem.objects.filter(user=request.user, resource=resource).exists()
-    pack_items = resource.pack_items.filter(item__in=resource_list_visible(user=request.user)).select_related("item") if resource.is_pack else []
+    pack_items = resource.pack_items.filter(item__in=resource_list_visible(user=request.user)).select_related("item", "item__grade", "item__subject") if resource.is_pack else []
     return render(request, "resources/resource_detail.html", {
         "resource": resource, "is_owner": is_owner, "review_state": review_state, "review_comment": review_comment,
         "in_prep": in_prep, "related": related_resources(resource=resource, user=request.user),
@@ -114,7 +117,10 @@ def prep_toggle(request, pk):
     added = prep_item_toggle(user=request.user, resource=resource)
     if request.headers.get("Accept", "").startswith("application/json"):
         return JsonResponse({"in_prep": added})
-    return redirect(request.POST.get("next") or resource.get_absolute_url())
+    target = request.POST.get("next", "")
+    if not url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        target = resource.get_absolute_url()
+    return redirect(target)
 
 
 @login_required
@@ -130,5 +136,6 @@ def my_uploads(request):
     resources = (Resource.objects.filter(uploaded_by=request.user)
                  .select_related("media_asset", "grade", "subject").order_by("-created_at", "-id"))
     page = Paginator(resources, 20).get_page(request.GET.get("page"))
-    rows = [{"resource": r, "review": resource_review_status(resource=r), "status": status_payload(r)} for r in page]
+    reviews = resource_review_statuses(resources=list(page))
+    rows = [{"resource": r, "review": reviews.get(r.pk, (None, "")), "status": status_payload(r)} for r in page]
     return render(request, "resources/my_uploads.html", {"page": page, "rows": rows})

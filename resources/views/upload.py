@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from ..forms import ResourceUploadForm
 from ..models import Grade, Stage, Subject
+from ..selectors import as_id
 from ..services import resource_create_from_upload
 
 logger = logging.getLogger(__name__)
@@ -38,8 +39,10 @@ def upload_page(request):
                 raise
             logger.info("upload %s refused for %s: %r", data["upload_id"], request.user.pk, error)
         else:
-            if resource.visibility != data["visibility"]:
+            if resource.visibility != data["visibility"] and resource.school_id:
                 messages.success(request, _("Saved. It is visible to your school now and goes public once a reviewer approves it."))
+            elif resource.visibility != data["visibility"]:
+                messages.success(request, _("Saved. Only you can see it until a reviewer approves it for everyone."))
             else:
                 messages.success(request, _("Saved."))
             return redirect(resource.get_absolute_url())
@@ -47,6 +50,6 @@ def upload_page(request):
     return render(request, "resources/upload.html", {
         "form": form, "file_error": file_error,
         "upload_id": form["upload_id"].value() if form.is_bound else "",
-        "chosen_chapter": form.fields["chapter"].queryset.filter(pk=chosen).first() if chosen and str(chosen).isdigit() else None,
+        "chosen_chapter": form.fields["chapter"].queryset.filter(pk=chosen).first() if as_id(chosen) else None,
         "stages": Stage.objects.all(), "grades": Grade.objects.select_related("stage"), "subjects": Subject.objects.all(),
     })
