@@ -18,6 +18,8 @@ def test_home_page_is_chinese_by_default_even_for_an_english_browser(client):
     assert 'name="q"' in html and 'action="/search/"' in html  # the search box goes to search
     assert 'name="viewport" content="width=device-width, initial-scale=1"' in html
     assert "古诗三首 课件" in html
+    resource = Resource.objects.get(title="古诗三首 课件")
+    assert f'href="/resources/browse/primary/{resource.subject_id}/"' in html, "a subject opens its editions and books"
     for stage in ("小学", "初中", "高中"):
         assert f"<summary>{stage}</summary>" in html
 
