@@ -23,17 +23,16 @@ def school_pairing_create(*, supporting: School, supported: School, starts_on, e
     return pairing
 
 
-REVIEWERS_GROUP = "Resource reviewers"  # made by resources/migrations/0005_review_workflow.py
 REVIEWER_ROLES = (User.Role.SCHOOL_ADMIN, User.Role.DISTRICT_RESEARCHER)
 
 
 def user_groups_sync(*, user: User) -> None:
     """School admins and district researchers review resources in the Wagtail admin; others do not."""
+    from resources.services import REVIEWERS_GROUP, review_setup_ensure
+
     group = Group.objects.filter(name=REVIEWERS_GROUP).first()
     reviewer = user.role in REVIEWER_ROLES and user.is_active
     if group is None and reviewer:
-        from resources.services import review_setup_ensure
-
         review_setup_ensure()
         group = Group.objects.get(name=REVIEWERS_GROUP)
     if group is None:

@@ -66,16 +66,22 @@ def browse_tree(*, user=None):
     return [{"stage": stage, "subjects": by_stage.get(stage.pk, [])} for stage in Stage.objects.all()]
 
 
+def on_chapters_q(chapter_ids):
+    """Resources filed under one of `chapter_ids`: as their chapter, or as the same lesson in another edition."""
+    chapter_ids = list(chapter_ids)
+    also = Resource.also_chapters.through.objects.filter(chapternode_id__in=chapter_ids).values("resource_id")
+    return Q(chapter_id__in=chapter_ids) | Q(pk__in=also)
+
+
 def related_resources(*, resource, user, limit=8):
     """Other resources of the same lesson the reader may see: the same chapter node, in this or another edition."""
     nodes = {resource.chapter_id} if resource.chapter_id else set()
     nodes.update(resource.also_chapters.values_list("pk", flat=True))
     if not nodes and not resource.lesson_title:
         return []
-    same = Q(chapter_id__in=nodes) | Q(also_chapters__in=nodes) if nodes else Q(
-        lesson_title=resource.lesson_title, subject_id=resource.subject_id)
+    same = on_chapters_q(nodes) if nodes else Q(lesson_title=resource.lesson_title, subject_id=resource.subject_id)
     return list(
-        resource_list_visible(user=user).filter(same).exclude(pk=resource.pk).distinct()
+        resource_list_visible(user=user).filter(same).exclude(pk=resource.pk)
         .select_related("grade", "subject").order_by("-use_count", "-created_at")[:limit]
     )
 
@@ -252,10 +258,9 @@ def chapter_tree(*, user, textbook):
 
 def chapter_resource_list(*, user, chapter_ids):
     """Visible resources whose chapter, or one of whose also_chapters, is among `chapter_ids`; newest first."""
-    through = Resource.also_chapters.through.objects.filter(chapternode_id__in=list(chapter_ids)).values("resource_id")
     return (
         resource_list_visible(user=user)
-        .filter(Q(chapter_id__in=list(chapter_ids)) | Q(pk__in=through))
+        .filter(on_chapters_q(chapter_ids))
         .select_related("stage", "grade", "subject")
         .order_by("-created_at", "-id")
     )

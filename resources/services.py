@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 
 from . import signals, vocabulary
 from .catalogue import Catalogue
-from .models import ChapterNode, Edition, Grade, Resource, ResourceType, Stage, Subject, Textbook, Volume
+from .models import VIDEO_TYPES, ChapterNode, Edition, Grade, Resource, Stage, Subject, Textbook, Volume
 
 
 @dataclass
@@ -267,18 +267,19 @@ def _resource_values(row, lookup, chapters):
     }
 
 
-def resource_record_view(*, resource):
-    """Count a view of `resource` (what "most used" sorts by); one UPDATE, no save() of the row."""
+def _resource_count_use(resource, counter):
+    """Add one to `counter` and to use_count (what "most used" sorts by); one UPDATE, no save() of the row."""
     from django.db.models import F
 
-    Resource.objects.filter(pk=resource.pk).update(view_count=F("view_count") + 1, use_count=F("use_count") + 1)
+    Resource.objects.filter(pk=resource.pk).update(**{counter: F(counter) + 1, "use_count": F("use_count") + 1})
     signals.resource_counts_changed.send(sender=Resource, resource_ids=[resource.pk])
 
 
-# The teacher-facing library: uploads, review, downloads, the prep folder.
+def resource_record_view(*, resource):
+    _resource_count_use(resource, "view_count")
 
-VIDEO_TYPES = (ResourceType.MICRO_LESSON, ResourceType.RECORDING)
-DOCUMENT_FORMATS = {"pdf", "ppt", "pptx", "doc", "docx", "xls", "xlsx", "odp", "odt", "jpg", "jpeg", "png", "zip"}
+
+# The teacher-facing library: uploads, review, downloads, the prep folder.
 
 
 def display_filename(name: str) -> str:
@@ -290,10 +291,6 @@ def display_filename(name: str) -> str:
     name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs") or ch == "\u200d")
     name = name.strip().lstrip(".").strip()
     return name[:200] or "file"
-
-
-def _extension(filename: str) -> str:
-    return filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
 
 
 def _cleaned_upload(*, user, upload_id):
@@ -332,14 +329,14 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
     from media_pipeline.signal_handlers import is_media_upload, transcode_completed_upload
 
     from .exceptions import ResourceUploadError
-    from .previews import PREVIEW_FORMATS, document_check, resource_preview_request
+    from .previews import PREVIEW_FORMATS, document_check, extension_of, resource_preview_request
 
     upload = _cleaned_upload(user=user, upload_id=upload_id)
     existing = Resource.objects.filter(external_id=f"upload:{upload.id}", uploaded_by=user).first()
     if existing is not None:  # "Save" pressed twice: the first one already made it
         return existing
     filename = display_filename(upload.filename)
-    extension = _extension(filename)
+    extension = extension_of(filename)
     is_video_upload = is_media_upload(upload)
     if resource_type in VIDEO_TYPES and not is_video_upload:
         raise ResourceUploadError(_("A micro-lesson or recorded lesson needs a video file (MP4, MOV, 3GP…). "
@@ -421,20 +418,11 @@ def resource_submit_for_review(*, resource, user) -> Resource:
 
 def resource_review_status(*, resource):
     """(state, comment) of the latest review: "in_progress", "needs_changes", "approved", or None."""
-    from wagtail.models import TaskState, WorkflowState
-
-    state = WorkflowState.objects.for_instance(resource).order_by("-created_at").first()
-    if state is None:
-        return None, ""
-    comment = ""
-    last_task = TaskState.objects.filter(workflow_state=state).order_by("-finished_at", "-started_at").first()
-    if last_task is not None:
-        comment = last_task.specific.get_comment() if hasattr(last_task.specific, "get_comment") else last_task.comment
-    return state.status, comment
+    return resource_review_statuses(resources=[resource]).get(resource.pk, (None, ""))
 
 
 def resource_review_statuses(*, resources):
-    """resource_review_status for a page of resources in two queries: {pk: (state, comment)}."""
+    """The latest review of each of `resources`, in two queries: {pk: (state, comment)}; none yet: left out."""
     from django.contrib.contenttypes.models import ContentType
     from wagtail.models import TaskState, WorkflowState
 
@@ -451,10 +439,7 @@ def resource_review_statuses(*, resources):
 
 
 def resource_record_download(*, resource):
-    from django.db.models import F
-
-    Resource.objects.filter(pk=resource.pk).update(download_count=F("download_count") + 1, use_count=F("use_count") + 1)
-    signals.resource_counts_changed.send(sender=Resource, resource_ids=[resource.pk])
+    _resource_count_use(resource, "download_count")
 
 
 def prep_item_toggle(*, user, resource) -> bool:
@@ -471,31 +456,46 @@ def prep_item_toggle(*, user, resource) -> bool:
 REVIEW_WORKFLOW = "资源审核 (resource review)"
 REVIEW_TASK = "审核上传 (review an upload)"
 REVIEWERS_GROUP = "Resource reviewers"
-REVIEWER_PERMISSIONS = (("wagtailadmin", "admin", "access_admin"), ("resources", "resource", "change_resource"),
-                        ("resources", "resource", "view_resource"), ("resources", "resource", "publish_resource"))
+REVIEWER_PERMISSIONS = (
+    ("wagtailadmin", "admin", "access_admin", "Can access Wagtail admin"),
+    ("resources", "resource", "change_resource", "Can change resource"),
+    ("resources", "resource", "view_resource", "Can view resource"),
+    ("resources", "resource", "publish_resource", "Can publish resource"),
+)
 
 
 @transaction.atomic
-def review_setup_ensure():
-    """The review workflow on Resource and the reviewers' group, as migration 0005 made them (idempotent).
+def review_setup_ensure(get_model=None):
+    """The review workflow on Resource and the reviewers' group (idempotent); returns the workflow.
 
-    Returns the workflow. Used when they are missing: a flushed test database, or an operator who deleted them.
+    Migration 0005 makes them, passing its historical models as `get_model` (apps.get_model); at run time
+    this makes them again when they are missing: a flushed test database, or an operator who deleted them.
+    School admins and district researchers join the group (accounts.services.user_groups_sync): it opens
+    the Wagtail admin to them; ResourceReviewTask decides which resources each may approve.
     """
-    from django.contrib.auth.models import Group, Permission
-    from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import Workflow, WorkflowContentType, WorkflowTask
+    if get_model is None:
+        from django.apps import apps
 
-    from .models import ResourceReviewTask
+        get_model = apps.get_model
+    content_types = get_model("contenttypes", "ContentType").objects
+    task_model = get_model("resources", "ResourceReviewTask")
+    workflow_model = get_model("wagtailcore", "Workflow")
 
-    task = ResourceReviewTask.objects.filter(name=REVIEW_TASK).first() or ResourceReviewTask.objects.create(name=REVIEW_TASK)
-    workflow, _created = Workflow.objects.get_or_create(name=REVIEW_WORKFLOW, defaults={"active": True})
-    WorkflowTask.objects.get_or_create(workflow=workflow, task=task, defaults={"sort_order": 0})
-    WorkflowContentType.objects.get_or_create(content_type=ContentType.objects.get_for_model(Resource),
-                                              defaults={"workflow": workflow})
-    group, _created = Group.objects.get_or_create(name=REVIEWERS_GROUP)
-    for app_label, model, codename in REVIEWER_PERMISSIONS:
-        content_type, _created = ContentType.objects.get_or_create(app_label=app_label, model=model)
-        permission, _created = Permission.objects.get_or_create(content_type=content_type, codename=codename,
-                                                                defaults={"name": codename.replace("_", " ")})
+    task = task_model.objects.filter(name=REVIEW_TASK).first()
+    if task is None:
+        task_type, _created = content_types.get_or_create(app_label="resources", model="resourcereviewtask")
+        task = task_model.objects.create(name=REVIEW_TASK, content_type=task_type, active=True)
+    workflow, _created = workflow_model.objects.get_or_create(name=REVIEW_WORKFLOW, defaults={"active": True})
+    get_model("wagtailcore", "WorkflowTask").objects.get_or_create(workflow=workflow, task=task,
+                                                                   defaults={"sort_order": 0})
+    resource_type, _created = content_types.get_or_create(app_label="resources", model="resource")
+    get_model("wagtailcore", "WorkflowContentType").objects.get_or_create(content_type=resource_type,
+                                                                          defaults={"workflow": workflow})
+    group, _created = get_model("auth", "Group").objects.get_or_create(name=REVIEWERS_GROUP)
+    permissions = get_model("auth", "Permission").objects
+    for app_label, model, codename, name in REVIEWER_PERMISSIONS:
+        content_type, _created = content_types.get_or_create(app_label=app_label, model=model)
+        permission, _created = permissions.get_or_create(content_type=content_type, codename=codename,
+                                                         defaults={"name": name})
         group.permissions.add(permission)
     return workflow

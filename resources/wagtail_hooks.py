@@ -5,34 +5,32 @@ from wagtail.snippets.models import register_snippet
 from django.core.exceptions import PermissionDenied
 from wagtail.snippets.views.snippets import DeleteView, EditView, SnippetViewSet
 
-from .models import Resource
+from .models import Resource, ResourceReviewTask
 
 
 class ResourcePermissionPolicy(ModelPermissionPolicy):
     """A school admin's admin rights reach their own school's resources only; district researchers reach all."""
 
-    @staticmethod
-    def _sees_all(user):
-        return user.is_active and (user.is_superuser or getattr(user, "role", "") == "district_researcher")
-
-    def _in_reach(self, user, instance):
-        return self._sees_all(user) or (user.school_id is not None and instance.school_id == user.school_id)
+    def in_reach(self, user, instance):
+        return (ResourceReviewTask.reaches_every_school(user)
+                or (user.school_id is not None and instance.school_id == user.school_id))
 
     def user_has_any_permission_for_instance(self, user, actions, instance):
-        return self._in_reach(user, instance) and super().user_has_any_permission_for_instance(user, actions, instance)
+        return self.in_reach(user, instance) and super().user_has_any_permission_for_instance(user, actions, instance)
 
     def instances_user_has_any_permission_for(self, user, actions):
         instances = super().instances_user_has_any_permission_for(user, actions)
-        return instances if self._sees_all(user) else instances.filter(school_id=user.school_id)
+        return instances if ResourceReviewTask.reaches_every_school(user) else instances.filter(school_id=user.school_id)
 
 
-register_permission_policy(Resource, ResourcePermissionPolicy(Resource))
+resource_permission_policy = ResourcePermissionPolicy(Resource)
+register_permission_policy(Resource, resource_permission_policy)
 
 
 class _InReachMixin:
     def get_object(self, queryset=None):
         obj = super().get_object(queryset)
-        if not ResourcePermissionPolicy(Resource)._in_reach(self.request.user, obj):
+        if not resource_permission_policy.in_reach(self.request.user, obj):
             raise PermissionDenied
         return obj
 
@@ -58,8 +56,8 @@ class ResourceViewSet(SnippetViewSet):
     delete_view_class = ResourceDeleteView
 
     def get_queryset(self, request):
-        policy = ResourcePermissionPolicy(Resource)
-        return policy.instances_user_has_any_permission_for(request.user, ["change", "delete"]).order_by("-created_at")
+        return (resource_permission_policy.instances_user_has_any_permission_for(request.user, ["change", "delete"])
+                .order_by("-created_at"))
 
 
 register_snippet(ResourceViewSet)

@@ -1,16 +1,14 @@
 """Page previews of documents: real files made in the test, real LibreOffice and poppler (marker `office`)."""
 import io
 import os
-import shutil
 import subprocess
-import zipfile
 from pathlib import Path
 
 import pytest
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.utils import translation
-from PIL import Image, ImageDraw
+from PIL import Image
 
 from resources import checks, previews
 from resources.exceptions import (
@@ -25,89 +23,11 @@ from resources.models import Resource
 from resources.previews import PreviewJob, document_check, resource_preview_make, resource_preview_request
 from resources.tasks import resource_preview_task, sweep_stuck_previews
 from tests.factories import ResourceFactory
+from tests.library_helpers import make_pdf, make_protected_pdf, make_pptx, make_zip, pptx_parts
 
 pytestmark = [pytest.mark.django_db]
 PENDING, READY, FAILED, NONE = (Resource.PreviewState.PENDING, Resource.PreviewState.READY,
                                 Resource.PreviewState.FAILED, Resource.PreviewState.NONE)
-
-
-# --- files made in the test ------------------------------------------------------------------------------
-
-def make_pdf(path: Path, pages=3) -> Path:
-    images = [Image.new("RGB", (1240, 1754), "white") for _ in range(pages)]  # A4 at 150 dpi
-    for number, image in enumerate(images, start=1):
-        ImageDraw.Draw(image).text((100, 100), f"Page {number}", fill="black")
-    images[0].save(path, save_all=True, append_images=images[1:], resolution=150)
-    return path
-
-
-def make_protected_pdf(path: Path) -> Path:
-    if shutil.which("qpdf") is None:
-        if "office" in os.environ.get("KEXIANG_REQUIRE", ""):
-            pytest.fail("qpdf is missing, but CI installs it with LibreOffice (.ci/run)")
-        pytest.skip("needs qpdf")
-    plain = make_pdf(path.with_name("plain.pdf"), 2)
-    subprocess.run(["qpdf", "--encrypt", "user-secret", "owner-secret", "256", "--", str(plain), str(path)],
-                   check=True, capture_output=True, timeout=60)
-    return path
-
-
-_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
-_PML = ('xmlns:a="http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:r="' + _REL + '" '
-        'xmlns:p="http://schemas.openxmlformats.org/presentationml/2006/main"')
-
-
-def _slide(text):
-    return (f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><p:sld {_PML}><p:cSld><p:spTree>'
-            '<p:nvGrpSpPr><p:cNvPr id="1" name=""/><p:cNvGrpSpPr/><p:nvPr/></p:nvGrpSpPr><p:grpSpPr/>'
-            '<p:sp><p:nvSpPr><p:cNvPr id="2" name="Title"/><p:cNvSpPr txBox="1"/><p:nvPr/></p:nvSpPr><p:spPr>'
-            '<a:xfrm><a:off x="914400" y="914400"/><a:ext cx="7315200" cy="1828800"/></a:xfrm>'
-            '<a:prstGeom prst="rect"><a:avLst/></a:prstGeom></p:spPr><p:txBody><a:bodyPr/><a:lstStyle/>'
-            f'<a:p><a:r><a:rPr lang="zh-CN" sz="4400"/><a:t>{text}</a:t></a:r></a:p></p:txBody></p:sp>'
-            '</p:spTree></p:cSld></p:sld>')
-
-
-def pptx_parts(slides=3, presentation=True) -> dict:
-    """A minimal PresentationML package (16:9 text slides), as PowerPoint and LibreOffice read it."""
-    types = "".join(f'<Override PartName="/ppt/slides/slide{n}.xml" ContentType="application/'
-                    f'vnd.openxmlformats-officedocument.presentationml.slide+xml"/>' for n in range(1, slides + 1))
-    parts = {
-        "[Content_Types].xml": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Types xmlns="http://schemas.openxmlformats.org/'
-            'package/2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
-            'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/><Override '
-            'PartName="/ppt/presentation.xml" ContentType="application/vnd.openxmlformats-officedocument.'
-            f'presentationml.presentation.main+xml"/>{types}</Types>'),
-        "_rels/.rels": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.'
-            f'openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{_REL}/officeDocument" '
-            'Target="ppt/presentation.xml"/></Relationships>'),
-        "ppt/presentation.xml": (
-            f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><p:presentation {_PML}><p:sldIdLst>'
-            + "".join(f'<p:sldId id="{255 + n}" r:id="rId{n}"/>' for n in range(1, slides + 1))
-            + '</p:sldIdLst><p:sldSz cx="12192000" cy="6858000"/><p:notesSz cx="6858000" cy="9144000"/>'
-              '</p:presentation>'),
-        "ppt/_rels/presentation.xml.rels": (
-            '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><Relationships xmlns="http://schemas.'
-            'openxmlformats.org/package/2006/relationships">'
-            + "".join(f'<Relationship Id="rId{n}" Type="{_REL}/slide" Target="slides/slide{n}.xml"/>'
-                      for n in range(1, slides + 1)) + "</Relationships>"),
-        **{f"ppt/slides/slide{n}.xml": _slide(f"第{n}页 古诗三首") for n in range(1, slides + 1)},
-    }
-    if not presentation:
-        del parts["ppt/presentation.xml"]
-    return parts
-
-
-def make_zip(path: Path, parts: dict) -> Path:
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
-        for name, data in parts.items():
-            archive.writestr(name, data)
-    return path
-
-
-def make_pptx(path: Path, slides=3) -> Path:
-    return make_zip(path, pptx_parts(slides))
 
 
 def resource_with(path: Path, filename=None, **fields) -> Resource:

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from ..models import PrepItem, Resource, Stage, Subject
+from ..previews import extension_of
 from ..selectors import as_id, related_resources, resource_list_visible
 from ..services import (
     prep_item_toggle, resource_record_download, resource_record_view, resource_review_status, resource_review_statuses,
@@ -84,7 +85,7 @@ def resource_status(request, pk):
 
 def download_filename(resource):
     """“标题（作者 · CC BY-NC-SA 4.0）.pptx”: the attribution travels with the file."""
-    extension = resource.attachment.name.rsplit(".", 1)[-1].lower() if "." in resource.attachment.name else ""
+    extension = extension_of(resource.attachment.name)
     credit = "、".join(resource.authors or []) or str(resource.school or "")
     licence = resource.licence_info.name if resource.licence_info else ""
     note = " · ".join(part for part in (credit, licence) if part)

@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from django.db.models.expressions import RawSQL
 
 from resources.models import ChapterNode, Resource
-from resources.selectors import visible_q
+from resources.selectors import on_chapters_q, visible_q
 
 from .. import text
 from .base import FACET_SIZE, SearchBackend, SearchHits
@@ -44,9 +44,7 @@ def filtered_queryset(request):
         if facet == "type":
             qs = qs.filter(resource_type__in=value if isinstance(value, list) else [value])
         elif facet == "chapter":
-            nodes = chapter_subtree_ids(value)
-            also = Resource.also_chapters.through.objects.filter(chapternode_id__in=nodes).values("resource_id")
-            qs = qs.filter(Q(chapter_id__in=nodes) | Q(pk__in=also))
+            qs = qs.filter(on_chapters_q(chapter_subtree_ids(value)))
         else:
             qs = qs.filter(**{FACET_COLUMNS[facet]: value})
     if request.exclude_ids:
