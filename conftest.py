@@ -67,3 +67,34 @@ def site_language():
     translation.activate(settings.LANGUAGE_CODE)
     yield
     translation.activate(settings.LANGUAGE_CODE)
+
+
+@pytest.fixture(autouse=True)
+def migration_data(request):
+    """What the data migrations made (vocabulary, home page, review workflow), back for a transactional test.
+
+    A transactional test ends by flushing every table, so the next one would start without them.
+    pytest-django runs the other tests first, so only transactional tests need this.
+    """
+    marker = request.node.get_closest_marker("django_db")
+    if marker is None or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
+        return
+    request.getfixturevalue("transactional_db")
+    import importlib
+
+    from django.apps import apps
+    from django.conf import settings
+    from wagtail.coreutils import get_supported_content_language_variant
+    from wagtail.models import Locale, Page
+
+    from resources.models import HomePage
+    from resources.services import review_setup_ensure, vocabulary_seed
+
+    vocabulary_seed()
+    review_setup_ensure()
+    if not Page.objects.filter(depth=1).exists():
+        locale, _created = Locale.objects.get_or_create(
+            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
+        Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
+    if not HomePage.objects.exists():
+        importlib.import_module("resources.migrations.0002_seed_vocabulary_and_home").create_homepage(apps, None)

@@ -42,17 +42,6 @@ class UserFactory(factory.django.DjangoModelFactory):
             obj.save()
 
 
-def _seeded(model, **lookup):
-    """A vocabulary row; seeds the vocabulary again when a transactional test flushed what migrations made."""
-    found = model.objects.filter(**lookup).first()
-    if found is None:
-        from resources.services import vocabulary_seed
-
-        vocabulary_seed()
-        found = model.objects.get(**lookup)
-    return found
-
-
 class ResourceFactory(factory.django.DjangoModelFactory):
     class Meta:
         model = Resource
@@ -60,8 +49,8 @@ class ResourceFactory(factory.django.DjangoModelFactory):
     external_id = factory.Sequence(lambda n: f"test:{n}")
     title = factory.Sequence(lambda n: f"古诗三首 课件 {n}")
     resource_type = ResourceType.COURSEWARE
-    stage = factory.LazyFunction(lambda: _seeded(Stage, code="primary"))
-    subject = factory.LazyFunction(lambda: _seeded(Subject, name="语文"))
+    stage = factory.LazyFunction(lambda: Stage.objects.get(code="primary"))
+    subject = factory.LazyFunction(lambda: Subject.objects.get(name="语文"))
 
 
 class ResearchGroupFactory(factory.django.DjangoModelFactory):

@@ -5,7 +5,6 @@ from django.urls import include, path
 
 from config import urls as site_urls
 from resources.models import ChapterNode, Edition, Grade, Resource, ResourceType, Stage, Subject, Textbook, Volume
-from resources.services import vocabulary_seed
 from tests.browser import PHONE, phone_page, screenshot
 from tests.factories import ResourceFactory
 
@@ -27,8 +26,6 @@ SMALL_TARGETS = """() => [...document.querySelectorAll('main a, main summary, ma
 
 
 def library():
-    # An earlier transactional test may have flushed the stages and grades the migrations seeded.
-    vocabulary_seed()
     primary, chinese = Stage.objects.get(code="primary"), Subject.objects.get(name="语文")
     grade, upper, lower = Grade.objects.get(name="三年级"), Volume.objects.get(name="上册"), Volume.objects.get(name="下册")
     tongbian, renjiao = Edition.objects.get(name="统编版"), Edition.objects.get(name="人教版")

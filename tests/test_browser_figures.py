@@ -7,7 +7,6 @@ from django.utils import timezone
 from accounts.models import User
 from resources.figures import semester_current
 from resources.models import Resource, ResourceType
-from resources.services import vocabulary_seed
 from tests.browser import PHONE, phone_page, screenshot
 from tests.factories import ResourceFactory, SchoolPairingFactory, UserFactory
 
@@ -17,7 +16,6 @@ NO_SIDEWAYS_SCROLL = "document.scrollingElement.scrollWidth"
 
 
 def a_pairing_with_figures():
-    vocabulary_seed()  # an earlier transactional test may have flushed what the migrations seeded
     pairing = SchoolPairingFactory(
         supporting__name="杭州市示范实验小学教育集团", supported__name="淳安县千岛湖镇第二中心小学", programme="组团式帮扶"
     )

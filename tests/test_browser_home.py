@@ -7,28 +7,7 @@ from tests.factories import ResourceFactory
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def home_ensure():
-    """The home page and site the migrations made, again if an earlier transactional test flushed them."""
-    import importlib
-
-    from django.apps import apps
-
-    from resources.models import HomePage
-
-    from django.conf import settings
-    from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale, Page
-
-    if not Page.objects.filter(depth=1).exists():
-        locale, _created = Locale.objects.get_or_create(
-            language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
-        Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
-    if not HomePage.objects.exists():
-        importlib.import_module("resources.migrations.0002_seed_vocabulary_and_home").create_homepage(apps, None)
-
-
 def test_a_teacher_uses_the_home_page_on_a_small_phone(live_server):
-    home_ensure()
     ResourceFactory(title="古诗三首 课件")
     ResourceFactory(title="秋天的雨 教学设计")
     with phone_page() as page:

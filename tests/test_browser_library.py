@@ -2,7 +2,6 @@
 import pytest
 
 from resources.models import Resource
-from resources.services import vocabulary_seed
 from tests.browser import PHONE, phone_page, screenshot
 from tests.factories import UserFactory
 from tests.library_helpers import make_pdf
@@ -22,7 +21,6 @@ def sign_in(page, base, username, next_url):
 @pytest.mark.office
 def test_a_teacher_shares_a_pdf_from_a_phone(live_server, media_root, settings, tmp_path):
     settings.KEXIANG_UPLOAD_DIR = tmp_path / "uploads"
-    vocabulary_seed()
     UserFactory(username="phone-teacher", full_name="张芳")
     pdf = make_pdf(tmp_path / "秋天的雨 讲义.pdf", pages=2)
     with phone_page() as page:

@@ -2,7 +2,6 @@
 import pytest
 
 from resources.models import Edition, Grade, ResourceType, Stage, Volume
-from resources.services import vocabulary_seed
 from tests.browser import PHONE, phone_page, screenshot
 from tests.factories import ResourceFactory
 
@@ -12,8 +11,6 @@ NO_SIDEWAYS_SCROLL = "document.scrollingElement.scrollWidth"
 
 
 def library():
-    # An earlier transactional test may have flushed the stages and grades the migrations seeded.
-    vocabulary_seed()
     senior = Stage.objects.get(code="senior")
     grade = Grade.objects.get(name="高一")
     edition = Edition.objects.get(name="统编版")

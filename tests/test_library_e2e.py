@@ -9,7 +9,6 @@ from wagtail.models import TaskState
 from accounts.models import School, User
 from media_pipeline.tests.conftest import SAMPLES
 from resources.models import ChapterNode, Edition, Grade, Resource, Stage, Subject, Textbook, Volume
-from resources.services import vocabulary_seed
 from tests.factories import SchoolFactory, SchoolPairingFactory, UserFactory
 from tests.library_helpers import PHONE_UA, make_pptx, tus_upload
 
@@ -19,7 +18,6 @@ pytestmark = [pytest.mark.django_db(transaction=True)]
 @pytest.fixture
 def world(settings, tmp_path, media_root):
     settings.KEXIANG_UPLOAD_DIR = tmp_path / "uploads"
-    vocabulary_seed()
     book = Textbook.objects.create(
         external_id="book-1", title="义务教育教科书·语文三年级上册", stage=Stage.objects.get(code="primary"),
         grade=Grade.objects.get(name="三年级"), subject=Subject.objects.get(name="语文"),
