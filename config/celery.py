@@ -15,6 +15,7 @@ app.conf.beat_schedule = {
     "expire-abandoned-uploads": {"task": "media_pipeline.tasks.expire_abandoned_uploads", "schedule": 3600.0},
     "replay-search-outbox": {"task": "search.tasks.replay_search_outbox", "schedule": 60.0},
     "sweep-stuck-previews": {"task": "resources.tasks.sweep_stuck_previews", "schedule": 600.0},
+    "send-activity-reminders": {"task": "research.tasks.send_activity_reminders", "schedule": 900.0},
 }
 
 

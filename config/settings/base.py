@@ -140,6 +140,8 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", VAR_DIR / "static"))
 STATICFILES_DIRS = [SITE_DIR / "static"]
 MEDIA_URL = os.environ.get("MEDIA_URL", "/media/")
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", VAR_DIR / "media"))
+# Files of private 教研 groups (post attachments): outside MEDIA_ROOT, served only by a view that checks membership.
+PRIVATE_MEDIA_ROOT = Path(os.environ.get("PRIVATE_MEDIA_ROOT", VAR_DIR / "private"))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
@@ -221,3 +223,27 @@ KEXIANG_UPLOAD_MAX_BYTES = int(os.environ.get("KEXIANG_UPLOAD_MAX_BYTES", 4 * 10
 # new resources added, and the share of its teachers who made a micro-lesson of their own.
 KEXIANG_GOAL_RESOURCES_PER_SEMESTER = int(os.environ.get("KEXIANG_GOAL_RESOURCES_PER_SEMESTER", "200"))
 KEXIANG_GOAL_MICRO_LESSON_SHARE = float(os.environ.get("KEXIANG_GOAL_MICRO_LESSON_SHARE", "0.5"))
+
+# Workload hours (课时, research/hours.py), from the rules in DESIGN.md. For each activity kind: the hours,
+# what they are counted per ("session", "half_day" or "day", the activity's `units`), and who earns
+# them ("attendees" who signed in, or the activity's "presenters"). Mentoring earns the mentor
+# KEXIANG_WORKLOAD_MENTORING_HOURS per apprentice per semester. KEXIANG_WORKLOAD_FTE_HOURS hours of
+# part-time support count as one full-time supporting teacher.
+KEXIANG_WORKLOAD_RULES = {
+    "collective_prep": {"hours": 3, "per": "session", "who": "attendees"},
+    "subject_group": {"hours": 2, "per": "session", "who": "attendees"},
+    "cross_subject": {"hours": 2, "per": "session", "who": "attendees"},
+    "school_wide": {"hours": 2, "per": "session", "who": "attendees"},
+    "lesson_talk": {"hours": 2, "per": "session", "who": "attendees"},
+    "demonstration": {"hours": 4, "per": "session", "who": "presenters"},
+    "report": {"hours": 5, "per": "half_day", "who": "presenters"},
+    "lecture": {"hours": 10, "per": "day", "who": "presenters"},
+    "joint_research": {"hours": 5, "per": "half_day", "who": "attendees"},
+}
+KEXIANG_WORKLOAD_MENTORING_HOURS = 20
+KEXIANG_WORKLOAD_FTE_HOURS = 120
+# Posts in 教研 threads: the longest body (characters of HTML) and attachment (bytes) accepted.
+KEXIANG_POST_MAX_CHARS = 20_000
+KEXIANG_POST_ATTACHMENT_MAX_BYTES = 50 * 1024 * 1024
+# Reminders go this many hours before an activity (research.tasks.activity_reminders_send, every 15 min).
+KEXIANG_ACTIVITY_REMINDER_HOURS = 24
