@@ -92,6 +92,9 @@ def migration_data(request):
 
     vocabulary_seed()
     review_setup_ensure()
+    from research.reviews import scale_default_ensure
+
+    scale_default_ensure()
     if not Page.objects.filter(depth=1).exists():
         locale, _created = Locale.objects.get_or_create(
             language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))

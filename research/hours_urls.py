@@ -1,14 +1,11 @@
 """Routes of the workload-hours (课时) and pairing-ledger (帮扶台账) pages, in the "research" namespace.
-Placeholders until the pages exist; the names are what research/group_base.html and the shell link."""
-from django.http import Http404
+No url arguments: the semester, school, pairing or teacher are in the query string (research/views/hours.py)."""
 from django.urls import path
 
-
-def _not_yet(request, **kwargs):
-    raise Http404
-
+from .views import hours
 
 urlpatterns = [
-    path("hours/", _not_yet, name="hours"),
-    path("ledger/", _not_yet, name="ledger"),
+    path("hours/", hours.hours_page, name="hours"),
+    path("ledger/", hours.ledger_page, name="ledger"),
+    path("ledger/export.xlsx", hours.ledger_export, name="ledger_export"),
 ]

@@ -60,6 +60,9 @@ def demo_load(*, source: DemoSource, log=print):
     log(f"资源 resources: +{counts.created} (updated {counts.updated}, skipped {len(errors)})")
     _people_and_groups()
     _shared_by_teachers(log)
+    from research.demo import research_demo_load
+
+    research_demo_load(log)
     home = HomePage.objects.first()
     if home and not home.intro:
         home.intro = "<p>城乡结对学校共享教案、课件与微课，一起开展教研。</p>"

@@ -7,4 +7,6 @@ cd "$(dirname "$0")/../frontend"
 npm ci --no-audit --no-fund --silent
 mkdir -p ../site/static/vendor
 cp node_modules/tus-js-client/dist/tus.min.js ../site/static/vendor/tus.min.js
+# The light build (no subtitles, alternate audio, DRM): enough for the ladder media_pipeline makes.
+cp node_modules/hls.js/dist/hls.light.min.js ../site/static/vendor/hls.light.min.js
 echo "site/static/vendor: $(ls ../site/static/vendor | tr '\n' ' ')"

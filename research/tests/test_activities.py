@@ -163,6 +163,21 @@ def test_minutes_are_sanitised_and_published_activities_reach_the_public_page(pe
     assert anonymous.get(reverse("research:activity", args=[activity.pk])).status_code == 302  # sign in first
 
 
+def test_the_leader_links_library_resources_they_can_see(people, as_user):
+    from resources.models import Resource
+    from tests.factories import ResourceFactory
+
+    shared = ResourceFactory(title="秋天的雨 课件", visibility=Resource.Visibility.PUBLIC, live=True)
+    hidden = ResourceFactory(title="别校私有", visibility=Resource.Visibility.PRIVATE, live=True)
+    activity = _activity(people)
+    client = as_user(people.leader)
+    client.post(reverse("research:activity_edit", args=[activity.pk]),
+                {"resources": f"http://testserver/resources/{shared.pk}/\n{hidden.pk}", "agenda": "", "minutes": ""})
+    assert list(activity.resources.all()) == [shared]
+    page = as_user(people.member).get(reverse("research:activity", args=[activity.pk])).content.decode()
+    assert "秋天的雨 课件" in page
+
+
 def test_calendar_feeds_for_the_group_and_the_person(people, as_user, client):
     activity = _activity(people, location="三楼会议室")
     cancelled = _activity(people, starts_at=timezone.now() + datetime.timedelta(days=2))

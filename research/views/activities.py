@@ -1,6 +1,7 @@
 """Scheduling a series, one occurrence's page (agenda, sign-in, minutes, thread), the leader's edit,
 move and cancel, and the iCalendar feeds."""
 import datetime
+import re
 
 from django import forms
 from django.contrib import messages
@@ -12,6 +13,8 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
+from resources.models import Resource
+from resources.selectors import resource_visible_q
 
 from .. import services
 from ..calendar import calendar_ics, calendar_token, calendar_token_user_id
@@ -137,6 +140,11 @@ def activity_edit(request, activity_id):
     member_ids = set(GroupMembership.objects.filter(group=activity.group).values_list("user_id", flat=True))
     presenters = [int(v) for v in request.POST.getlist("presenters") if v.isdigit() and int(v) in member_ids]
     units = request.POST.get("units", "")
+    resources = None
+    if "resources" in request.POST:
+        # Resource links or numbers, one a line; only what the leader may see in the library is linked.
+        wanted = {int(n) for n in re.findall(r"(?:/resources/)?(\d{1,9})(?:/|\b)", request.POST["resources"])}
+        resources = list(Resource.objects.filter(resource_visible_q(request.user), pk__in=wanted))
     services.activity_update(
         activity=activity, user=request.user,
         agenda=request.POST.get("agenda", activity.agenda),
@@ -145,6 +153,7 @@ def activity_edit(request, activity_id):
         is_published=request.POST.get("is_published") == "on",
         presenters=presenters,
         units=int(units) if units.isdigit() and 0 < int(units) < 100 else None,
+        resources=resources,
     )
     messages.success(request, _("Saved."))
     return redirect("research:activity", activity.pk)
