@@ -208,6 +208,20 @@ def activity_sign_in(*, activity, user, now=None) -> SignIn:
     return sign_in
 
 
+def activity_sign_in_record(*, activity, user, member) -> SignIn:
+    """The leader records a member who was there but did not sign in on a phone (paper list, no signal).
+    Any time after the start; never for a cancelled activity."""
+    _require_leader(user=user, group=activity.group)
+    if activity.is_cancelled:
+        raise ScheduleError(_("This activity was cancelled, so there is nothing to sign in to."))
+    if timezone.now() < activity.starts_at - SIGN_IN_OPENS_BEFORE:
+        raise ScheduleError(_("Sign-in opens an hour before the activity starts."))
+    if not GroupMembership.objects.filter(group=activity.group, user=member).exists():
+        raise ScheduleError(_("Only members of the group can be signed in."))
+    sign_in, _created = SignIn.objects.get_or_create(activity=activity, user=member)
+    return sign_in
+
+
 def activity_reminders_send(*, now=None) -> int:
     """Remind members of activities starting within KEXIANG_ACTIVITY_REMINDER_HOURS; once per occurrence
     (a moved occurrence is reminded again). Returns how many notifications were made."""

@@ -124,8 +124,15 @@ def activity_page(request, activity, *, draft="", error="", status=200):
 @login_required_here
 def sign_in(request, activity_id):
     activity = _activity(request, activity_id)
+    member_id = request.POST.get("member", "")
     try:
-        services.activity_sign_in(activity=activity, user=request.user)
+        if member_id.isdigit():  # the leader records someone from the paper list
+            member = User.objects.filter(pk=int(member_id)).first()
+            if member is None:
+                raise ResearchError(_("Choose a member of the group."))
+            services.activity_sign_in_record(activity=activity, user=request.user, member=member)
+        else:
+            services.activity_sign_in(activity=activity, user=request.user)
     except ResearchError as error:
         messages.error(request, str(error))
     else:
