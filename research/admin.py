@@ -1,4 +1,6 @@
 from django.contrib import admin
+
+from .sanitize import clean_html
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -70,6 +72,10 @@ class ActivityAdmin(admin.ModelAdmin):
     date_hierarchy = "starts_at"
     raw_id_fields = ("series", "presenters", "resources", "created_by")
     inlines = [SignInInline]
+
+    def save_model(self, request, obj, form, change):
+        obj.minutes = clean_html(obj.minutes)  # shown with |safe on the pages, so never raw
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Thread)

@@ -1,12 +1,14 @@
 """iCalendar feeds (RFC 5545, the `icalendar` library) of a group's activities and of a person's.
 
 Calendar apps cannot sign in, so a feed URL carries a signed token naming the user; the feed still
-shows only the groups that user belongs to now (leaving a group empties it)."""
+shows only the groups that user belongs to now (leaving a group empties it), and changing the password
+revokes every link given out before."""
 import datetime
 
 from django.conf import settings
 from django.core import signing
 from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
 from icalendar import Calendar, Event
 
 from .models import Activity
@@ -14,15 +16,27 @@ from .models import Activity
 TOKEN_SALT = "research.calendar"
 
 
+def _user_key(user) -> str:
+    """Changes when the password changes, so changing it revokes every feed link given out before."""
+    return salted_hmac(TOKEN_SALT, f"{user.pk}:{user.password}").hexdigest()[:16]
+
+
 def calendar_token(*, user) -> str:
-    return signing.dumps(user.pk, salt=TOKEN_SALT, compress=True)
+    return signing.dumps([user.pk, _user_key(user)], salt=TOKEN_SALT, compress=True)
 
 
-def calendar_token_user_id(token) -> int | None:
+def calendar_token_user(token):
+    """The active user a feed token names, or None (bad signature, changed password, inactive user)."""
+    from accounts.models import User
+
     try:
-        return int(signing.loads(token, salt=TOKEN_SALT))
+        user_id, key = signing.loads(token, salt=TOKEN_SALT)
     except (signing.BadSignature, TypeError, ValueError):
         return None
+    user = User.objects.filter(pk=user_id, is_active=True).first() if isinstance(user_id, int) else None
+    if user is None or not constant_time_compare(key, _user_key(user)):
+        return None
+    return user
 
 
 def calendar_ics(*, activities, name, base_url) -> bytes:

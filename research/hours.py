@@ -37,6 +37,7 @@ site is shown in (as resources/figures.py does); the pages are translated as usu
 """
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import io
 import re
@@ -47,6 +48,7 @@ from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone, translation
+from django.utils.translation import gettext
 
 from accounts.models import School, SchoolPairing, User
 from resources.figures import (
@@ -278,6 +280,21 @@ def hours_for_teacher(*, user: User, semester: Semester, now=None) -> TeacherHou
     return TeacherHoursDetail(user=user, semester=semester, lines=lines, mentoring_hours_each=each)
 
 
+def hours_lines_redact(detail: TeacherHoursDetail, *, reader) -> None:
+    """Another reader (a school admin, a leader) sees every line's date, kind and hours, but the title and
+    group of an activity only when they may read its group: a private group's activities stay unnamed."""
+    from .selectors import group_can_read
+
+    ids = [line.activity_id for line in detail.lines if line.activity_id]
+    groups = {a.pk: a.group for a in Activity.objects.filter(pk__in=ids).select_related("group")}
+    detail.lines = [
+        dataclasses.replace(line, title=gettext("An activity of a private group"), group_name="", activity_id=None)
+        if groups.get(line.activity_id) is not None and not group_can_read(user=reader, group=groups[line.activity_id])
+        else line
+        for line in detail.lines
+    ]  # no title, group or link to a page the reader cannot open
+
+
 # --- Many teachers, totals only ------------------------------------------------------------------------
 
 
@@ -498,9 +515,35 @@ def _pairing_groups(pairing: SchoolPairing) -> QuerySet:
     )
 
 
-def ledger_for_pairing(*, pairing: SchoolPairing, semester: Semester, now=None) -> Ledger:
+def _hide_blind_scores(records, *, reader):
+    """Blank the percentage of review scores `reader` may not see yet (research.reviews' blind rule)."""
+    from .reviews import review_can_see_scores
+    from .selectors import group_can_read
+
+    verdicts = {}
+    for record in records:
+        record.score_hidden = False
+        if reader is None or record.review_id is None or record.observer_id == reader.pk:
+            continue
+        if record.review_id not in verdicts:
+            review = record.review
+            # Only a member of the review's group could still score it; the blind rule protects them.
+            verdicts[record.review_id] = (not group_can_read(user=reader, group=review.group)
+                                          or review_can_see_scores(review=review, user=reader))
+        if not verdicts[record.review_id]:
+            record.percent = record.total = None
+            record.score_hidden = True
+
+
+def ledger_for_pairing(*, pairing: SchoolPairing, semester: Semester, now=None, reader=None) -> Ledger:
     """The pairing's ledger for a semester (see the module docstring for what each part counts). The
-    caller checks that the reader may see it (ledger_pairing_list)."""
+    caller checks that the reader may see it (ledger_pairing_list).
+
+    The ledger is the schools' administrative record: it names the activities held in the pairing's groups,
+    private or not (title, group, presenters, sign-in count — never minutes, threads or files). Observation
+    records come from the pairing's groups (or from no group) only. Blind scoring holds here too: when `reader` is a member of
+    a reviewed lesson's group and has not submitted their own scores, the others' scores of that lesson
+    show no percentage (`score_hidden`)."""
     now = _now(now)
     activities = list(
         Activity.objects.filter(activities_held_q(semester=semester, now=now), group__in=_pairing_groups(pairing).values("pk"))
@@ -515,13 +558,15 @@ def ledger_for_pairing(*, pairing: SchoolPairing, semester: Semester, now=None) 
     observations = list(
         observation_records_scored(
             ObservationRecord.objects.filter(
+                Q(group__in=_pairing_groups(pairing).values("pk")) | Q(group__isnull=True),
                 submitted_at__isnull=False, observer__school_id__in=school_ids,
                 observed_on__gte=semester.start, observed_on__lte=semester.end,
             )
         )
-        .select_related("observer__school", "teacher", "group")
+        .select_related("observer__school", "teacher", "group", "review__group")
         .order_by("observed_on", "pk")
     )
+    _hide_blind_scores(observations, reader=reader)
     type_counts = school_resource_type_counts(school_ids=school_ids, semester=semester)
     both: dict[str, int] = defaultdict(int)
     for counts in type_counts.values():

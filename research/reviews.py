@@ -333,6 +333,9 @@ def record_save(*, observer, scale=None, group=None, record=None, review=None, t
     elif record is not None:
         group, scale = record.group, record.scale
     _require_member(user=observer, group=group)
+    if review is not None and review.teacher_id == observer.pk:
+        # The reviewed teacher may read the summary at any time, so they must not score their own lesson.
+        raise ResearchError(_("You taught this lesson, so the observers score it; you can read their scores here."))
     if record is not None:
         if record.observer_id != observer.pk:
             raise NotAMemberError(_("Only the observer can change their record."))

@@ -17,7 +17,13 @@ ALLOWED_CLASSES = {"span": {"mention"}}
 CLEAN_CONTENT_TAGS = {"script", "style", "iframe", "object", "embed", "template", "noscript", "svg", "math", "title"}
 LINK_REL = "noopener noreferrer nofollow ugc"
 
-_TAG_RE = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>")
+# Text is treated as HTML only when it has a real element's tag; "x<y and z>w" typed by a maths teacher stays text.
+_HTML_ELEMENTS = (
+    "a|abbr|b|blockquote|body|br|button|code|del|div|em|embed|font|form|h[1-6]|head|hr|html|i|iframe|img|input|"
+    "ins|label|li|link|math|meta|noscript|object|ol|p|pre|s|script|select|small|span|strong|style|sub|sup|svg|"
+    "table|tbody|td|template|textarea|th|thead|title|tr|u|ul|video|audio|source|base|frame|frameset|marquee|details|summary"
+)
+_TAG_RE = re.compile(rf"<\s*/?\s*(?:{_HTML_ELEMENTS})(?=[\s/>])", re.IGNORECASE)
 _URL_RE = re.compile(r"(?<![\"'=])\bhttps?://[^\s<>\"'，。；！？）】]+")
 MENTION_RE = re.compile(r"(?<![\w/.:@])@([\w\u3400-\u9fff](?:[\w\u3400-\u9fff.\-]{0,28}[\w\u3400-\u9fff])?)")
 

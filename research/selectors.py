@@ -49,7 +49,12 @@ def group_can_manage(*, user, group) -> bool:
 
 
 def group_has_public_page(*, group) -> bool:
-    return not group.is_private or group.activities.filter(is_published=True).exists()
+    return not group.is_private or public_activities(group=group).exists()
+
+
+def public_activities(*, group):
+    """What a group's public page lists: activities it published that were not cancelled."""
+    return group.activities.filter(is_published=True).exclude(status=Activity.Status.CANCELLED)
 
 
 def groups_readable_q(*, user, field="group") -> Q:

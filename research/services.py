@@ -33,6 +33,7 @@ from .selectors import group_can_manage, group_can_read
 MAX_OCCURRENCES = 60
 SIGN_IN_OPENS_BEFORE = datetime.timedelta(hours=1)
 SIGN_IN_CLOSES_AFTER = datetime.timedelta(days=2)
+SIGN_IN_RECORD_UNTIL = datetime.timedelta(days=30)  # the leader's paper list, entered later
 
 
 def _require_member(*, user, group):
@@ -129,10 +130,10 @@ def activity_create(*, group, user, title, starts_at, ends_at, kind=Activity._me
 
 
 def _notify_change(*, activity, text):
-    """Tell everyone who signed in, and every member, that the activity changed."""
+    """Tell every member (which includes everyone still in the group who signed in) that the activity changed."""
     url = reverse("research:activity", args=[activity.pk])
+    # Current members only: someone who signed in and has since left hears nothing more from a private group.
     users = set(GroupMembership.objects.filter(group=activity.group).values_list("user_id", flat=True))
-    users |= set(activity.sign_ins.values_list("user_id", flat=True))
     Notification.objects.bulk_create(
         Notification(user_id=user_id, kind=Notification.Kind.CHANGE, text=text[:300], url=url, group=activity.group)
         for user_id in sorted(users)
@@ -163,6 +164,8 @@ def activity_move(*, activity, user, starts_at, note="") -> Activity:
 def activity_cancel(*, activity, user, note="") -> Activity:
     """Cancel one occurrence. Sign-ins are kept (they are a record) but earn no hours; members are told."""
     _require_leader(user=user, group=activity.group)
+    if activity.is_cancelled:
+        return activity
     activity.status = Activity.Status.CANCELLED
     activity.status_note = note[:300]
     activity.save(update_fields=["status", "status_note"])
@@ -216,6 +219,8 @@ def activity_sign_in_record(*, activity, user, member) -> SignIn:
         raise ScheduleError(_("This activity was cancelled, so there is nothing to sign in to."))
     if timezone.now() < activity.starts_at - SIGN_IN_OPENS_BEFORE:
         raise ScheduleError(_("Sign-in opens an hour before the activity starts."))
+    if timezone.now() > activity.ends_at + SIGN_IN_RECORD_UNTIL:
+        raise ScheduleError(_("Sign-ins can be recorded up to 30 days after an activity."))
     if not GroupMembership.objects.filter(group=activity.group, user=member).exists():
         raise ScheduleError(_("Only members of the group can be signed in."))
     sign_in, _created = SignIn.objects.get_or_create(activity=activity, user=member)
@@ -336,7 +341,8 @@ def post_create(*, thread, author, body, quote=None, files=(), client_key="") ->
         Notification.objects.create(user=user, kind=Notification.Kind.MENTION, url=url, group=thread.group,
                                     text=(_("%(who)s mentioned you in “%(thread)s”: %(text)s")
                                           % {"who": who, "thread": thread.title, "text": text[:80]})[:300])
-    if quote is not None and quote.author_id and quote.author_id != author.pk and quote.author_id not in notified:
+    if (quote is not None and quote.author_id and quote.author_id != author.pk and quote.author_id not in notified
+            and GroupMembership.objects.filter(group=thread.group, user_id=quote.author_id).exists()):
         Notification.objects.create(user_id=quote.author_id, kind=Notification.Kind.REPLY, url=url, group=thread.group,
                                     text=(_("%(who)s replied to you in “%(thread)s”: %(text)s")
                                           % {"who": who, "thread": thread.title, "text": text[:80]})[:300])

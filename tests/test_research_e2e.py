@@ -113,7 +113,7 @@ def test_a_pairing_runs_its_research_online(client, settings, media_root):
     assert as_leader_demo.status_code == 302
     demonstration = Activity.objects.get(title="示范课《秋天的雨》")
     as_leader.post(reverse("research:activity_edit", args=[demonstration.pk]),
-                   {"agenda": "", "presenters": [str(expert.pk)], "units": "1"})
+                   {"edit_form": "1", "agenda": "", "presenters": [str(expert.pk)], "units": "1"})
     assert list(demonstration.presenters.all()) == [expert]
 
     # 5. Hours follow the rules: the member attended today and last week (the cancelled date earns nothing).

@@ -149,7 +149,7 @@ def test_minutes_are_sanitised_and_published_activities_reach_the_public_page(pe
     client = as_user(people.leader)
     client.post(reverse("research:activity_edit", args=[activity.pk]), {
         "agenda": "说课", "minutes": '<p>结论<script>alert(1)</script><img src=x onerror=alert(2)></p>',
-        "location": "线上", "is_published": "on", "presenters": [str(people.guest.pk)], "units": "2"})
+        "location": "线上", "is_published": "on", "edit_form": "1", "presenters": [str(people.guest.pk)], "units": "2"})
     activity.refresh_from_db()
     assert "<script" not in activity.minutes and "onerror" not in activity.minutes and "结论" in activity.minutes
     assert list(activity.presenters.all()) == [people.guest] and activity.units == 2

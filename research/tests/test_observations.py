@@ -12,6 +12,16 @@ from research.models import ObservationRecord, ScalePoint
 from research.tests.test_reviews import ready_asset
 from resources.models import Subject
 
+
+@pytest.fixture(autouse=True)
+def services_speak_english():
+    """Service messages matched word for word are matched in English (the site default is zh-hans)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 pytestmark = pytest.mark.django_db
 
 

@@ -12,6 +12,16 @@ from research.models import LessonReview, ObservationRecord, ObservationScale, R
 from resources.models import Resource, ResourceType
 from tests.factories import ResourceFactory
 
+
+@pytest.fixture(autouse=True)
+def services_speak_english():
+    """Service messages matched word for word are matched in English (the site default is zh-hans)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 pytestmark = pytest.mark.django_db
 
 

@@ -7,6 +7,8 @@ from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -17,7 +19,7 @@ from resources.models import Resource
 from resources.selectors import resource_visible_q
 
 from .. import services
-from ..calendar import calendar_ics, calendar_token, calendar_token_user_id
+from ..calendar import calendar_ics, calendar_token, calendar_token_user
 from ..exceptions import ResearchError
 from ..models import Activity, ActivityKind, ActivitySeries, GroupMembership, ResearchGroup
 from ..selectors import activity_list_for_user, group_can_manage, group_can_read
@@ -111,7 +113,7 @@ def activity_page(request, activity, *, draft="", error="", status=200):
         "signed": signed,
         "can_sign": can_sign,
         "sign_ins": activity.sign_ins.select_related("user").order_by("signed_at"),
-        "resources": activity.resources.all(),
+        "resources": activity.resources.filter(resource_visible_q(request.user)),
         "presenters": activity.presenters.all(),
         "members": User.objects.filter(group_memberships__group=activity.group).order_by("full_name"),
         "local_start": timezone.localtime(activity.starts_at),
@@ -157,8 +159,9 @@ def activity_edit(request, activity_id):
         agenda=request.POST.get("agenda", activity.agenda),
         minutes=request.POST.get("minutes"),
         location=request.POST.get("location", activity.location),
-        is_published=request.POST.get("is_published") == "on",
-        presenters=presenters,
+        # A checkbox and a multi-select send nothing when empty: only the full edit form changes them.
+        is_published=request.POST.get("is_published") == "on" if "edit_form" in request.POST else None,
+        presenters=presenters if "edit_form" in request.POST else None,
         units=int(units) if units.isdigit() and 0 < int(units) < 100 else None,
         resources=resources,
     )
@@ -203,10 +206,7 @@ def _ics_response(body, filename):
 @require_safe
 def group_calendar(request, group_id):
     """A group's feed: for a signed-in member, or with ?token= from the member's own feed link."""
-    user = request.user
-    token_user = calendar_token_user_id(request.GET.get("token", "")) if request.GET.get("token") else None
-    if token_user is not None:
-        user = User.objects.filter(pk=token_user, is_active=True).first()
+    user = calendar_token_user(request.GET["token"]) if request.GET.get("token") else request.user
     group = ResearchGroup.objects.filter(pk=group_id).first()
     if user is None or group is None or not group_can_read(user=user, group=group):
         raise Http404
@@ -218,8 +218,7 @@ def group_calendar(request, group_id):
 
 @require_safe
 def person_calendar(request, token):
-    user_id = calendar_token_user_id(token)
-    user = User.objects.filter(pk=user_id, is_active=True).first() if user_id else None
+    user = calendar_token_user(token)
     if user is None:
         raise Http404
     since = timezone.now() - datetime.timedelta(days=FEED_PAST_DAYS)
@@ -228,5 +227,11 @@ def person_calendar(request, token):
                                       base_url=request.build_absolute_uri("/")[:-1]), "kexiang.ics")
 
 
-def person_calendar_url(request):
-    return request.build_absolute_uri(f"/research/calendar/{calendar_token(user=request.user)}.ics")
+def calendar_links(request, group=None) -> dict:
+    """Subscribe links a calendar app can open without a session: the person's feed, and the group's."""
+    token = calendar_token(user=request.user)
+    links = {"person_calendar_url": request.build_absolute_uri(reverse("research:person_calendar", args=[token]))}
+    if group is not None:
+        links["group_calendar_url"] = request.build_absolute_uri(
+            reverse("research:group_calendar", args=[group.pk]) + "?" + urlencode({"token": token}))
+    return links

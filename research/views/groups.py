@@ -18,6 +18,7 @@ from ..selectors import (
     group_list_for_user,
     groups_readable_q,
     notification_unread_count,
+    public_activities,
     thread_list,
 )
 from .common import login_required_here
@@ -31,7 +32,10 @@ def home(request):
     now = timezone.now()
     upcoming = activity_list_for_user(user=request.user, start=now - datetime.timedelta(hours=3),
                                       end=now + datetime.timedelta(days=21))[:20]
+    from .activities import calendar_links
+
     return render(request, "research/home.html", {
+        **calendar_links(request),
         "groups": group_list_for_user(user=request.user),
         "upcoming": upcoming,
         "unread": notification_unread_count(user=request.user),
@@ -49,7 +53,10 @@ def group_detail(request, group_id):
         raise Http404
     now = timezone.now()
     activities = group.activities.order_by("starts_at")
+    from .activities import calendar_links
+
     return render(request, "research/group_detail.html", {
+        **calendar_links(request, group),
         "group": group,
         "section": "home",
         "is_leader": group_can_manage(user=request.user, group=group),
@@ -69,7 +76,7 @@ def group_public(request, group_id):
         raise Http404
     return render(request, "research/group_public.html", {
         "group": group,
-        "activities": group.activities.filter(is_published=True).exclude(status=Activity.Status.CANCELLED).order_by("-starts_at")[:50],
+        "activities": public_activities(group=group).order_by("-starts_at")[:50],
         "is_member": group_can_read(user=request.user, group=group),
     })
 

@@ -21,6 +21,7 @@ from ..hours import (
     content_disposition,
     fte_hours,
     hours_for_teacher,
+    hours_lines_redact,
     hours_pairing_list,
     hours_reader_can_read_teacher,
     hours_school_list,
@@ -160,6 +161,8 @@ def hours_page(request):
         context["can_read_ledger"] = bool(pairing) and ledger_pairing_list(user=user).filter(pk=pairing.pk).exists()
     else:
         context["detail"] = hours_for_teacher(user=teacher or user, semester=semester)
+        if teacher is not None and teacher.pk != user.pk:
+            hours_lines_redact(context["detail"], reader=user)
         context["own"] = teacher is None or teacher.pk == user.pk
     return render(request, "research/hours.html", context)
 
@@ -201,7 +204,7 @@ def ledger_page(request):
         "fte_hours": fte_hours(),
     }
     if pairing:
-        context["ledger"] = ledger_for_pairing(pairing=pairing, semester=semester)
+        context["ledger"] = ledger_for_pairing(pairing=pairing, semester=semester, reader=request.user)
         context["query"] = urlencode({"pairing": pairing.pk, "semester": semester.code})
     return render(request, "research/ledger.html", context)
 
@@ -216,7 +219,7 @@ def ledger_export(request):
             raise Refused(400, _("Choose a pairing to download its ledger."))
     except Refused as refused:
         return render(request, "research/ledger.html", {"error": refused.message}, status=refused.status)
-    ledger = ledger_for_pairing(pairing=pairing, semester=semester)
+    ledger = ledger_for_pairing(pairing=pairing, semester=semester, reader=request.user)
     response = HttpResponse(ledger_xlsx(ledger), content_type=XLSX)
     response["Content-Disposition"] = content_disposition(*ledger_filename(ledger))
     return response

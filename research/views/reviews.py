@@ -83,7 +83,7 @@ def review_new(request, group_id):
     members = list(_members(group))
     scales = list(ObservationScale.objects.all())
     default_scale = svc.scale_default()
-    values = {"video": "", "title": "", "teacher": str(request.user.pk), "scale": str(default_scale.pk)}
+    values = {"video": "", "title": "", "teacher": "", "scale": str(default_scale.pk)}  # the teacher is chosen, never assumed
     if request.GET.get("asset"):
         values["video"] = f"asset-{request.GET['asset']}"
     elif request.GET.get("resource"):
