@@ -198,3 +198,20 @@ def test_calendar_feeds_for_the_group_and_the_person(people, as_user, client):
     outsider_feed = anonymous.get(reverse("research:person_calendar", args=[calendar_token(user=people.outsider)]))
     assert str(activity.uid).encode() not in outsider_feed.content
     assert as_user(people.outsider).get(reverse("research:group_calendar", args=[people.group.pk])).status_code == 404
+
+
+def test_a_lesson_recorded_in_an_activity_is_reviewed_from_its_page(people, as_user):
+    from research.tests.test_reviews import ready_asset
+
+    activity = _activity(people)
+    asset = ready_asset(people.member)
+    client = as_user(people.member)
+    page = client.get(reverse("research:activity", args=[activity.pk])).content.decode()
+    link = reverse("research:review_new", args=[people.group.pk]) + f"?activity={activity.pk}"
+    assert link in page
+    response = client.post(link, {"video": f"asset-{asset.pk}", "title": "集体备课上的试讲", "teacher": str(people.member.pk),
+                                  "activity": str(activity.pk)})
+    assert response.status_code == 302
+    review = people.group.reviews.get()
+    assert review.activity == activity
+    assert "集体备课上的试讲" in client.get(reverse("research:activity", args=[activity.pk])).content.decode()

@@ -75,6 +75,8 @@ def review_new(request, group_id):
     from resources.models import Resource
 
     query = (request.GET.get("q") or "").strip()[:100]
+    activity_id = request.POST.get("activity") or request.GET.get("activity") or ""
+    activity = group.activities.filter(pk=int(activity_id)).first() if activity_id.isdigit() else None
     assets, resources = svc.review_video_choices(user=request.user, query=query)
     for asset in assets:
         asset.key = f"asset-{asset.pk}"
@@ -103,14 +105,14 @@ def review_new(request, group_id):
             if asset is None and resource is None:
                 raise ResearchError(_("Choose the video of the lesson to review."))
             review = svc.review_create(group=group, user=request.user, title=values["title"], asset=asset,
-                                       resource=resource, teacher=teacher, scale=scale)
+                                       resource=resource, teacher=teacher, scale=scale, activity=activity)
         except ResearchError as err:
             error = str(err)
         else:
             return redirect("research:review", review.pk)
     return render(request, "research/review_new.html", {
         "group": group, "section": "reviews", "assets": assets, "resources": resources, "members": members,
-        "scales": scales, "values": values, "error": error, "query": query,
+        "scales": scales, "values": values, "error": error, "query": query, "activity": activity,
     }, status=400 if error else 200)
 
 
