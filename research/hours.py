@@ -39,7 +39,6 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-import io
 import re
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -52,18 +51,17 @@ from django.utils.translation import gettext
 
 from accounts.models import School, SchoolPairing, User
 from resources.figures import (
-    _FORMULA_STARTS,
     TEACHER_ROLES,
     Percent,
     Semester,
     Table,
-    _display_width,
     content_disposition,
     figures_pairing_list,
     figures_reader_can_read,
     figures_reader_sees_all,
     figures_school_list,
     school_resource_type_counts,
+    tables_xlsx,
 )
 from resources.models import ResourceType
 
@@ -763,44 +761,9 @@ def _school_total(hours: HoursTable, school_id: int) -> int | float:
 
 
 def ledger_xlsx(ledger: Ledger) -> bytes:
-    """The ledger as a workbook, header rows bold; text that a spreadsheet would run as a formula is
-    written as text (Excel's quote prefix), as resources.figures does."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    bold = Font(bold=True)
-    for table in ledger_tables(ledger):
-        sheet = workbook.create_sheet(table.title)
-        widths: dict[int, int] = {}
-        for r, row in enumerate(table.rows, start=1):
-            for c, value in enumerate(row, start=1):
-                cell = sheet.cell(row=r, column=c)
-                if isinstance(value, Percent):
-                    cell.value = float(value)
-                    cell.number_format = "0.0%"
-                elif isinstance(value, Fraction2):
-                    cell.value = float(value)
-                    cell.number_format = "0.00"
-                elif isinstance(value, str):
-                    cell.value = value
-                    if value.startswith(_FORMULA_STARTS):
-                        cell.data_type = "s"
-                        cell.quotePrefix = True
-                else:
-                    cell.value = value
-                if r - 1 in table.header_rows:
-                    cell.font = bold
-                widths[c] = max(widths.get(c, 0), min(_display_width(value), 40))
-        for c, width in widths.items():
-            sheet.column_dimensions[get_column_letter(c)].width = max(8, width + 2)
-        if table.title != "汇总":
-            sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    """The ledger as a workbook (resources.figures.tables_xlsx: header rows bold, formula-like text kept as text)."""
+    return tables_xlsx(ledger_tables(ledger), frozen=lambda title: title != "汇总",
+                       number_formats={Fraction2: "0.00"}, min_width=8)
 
 
 _UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f\s]+')

@@ -105,3 +105,10 @@ def observation_records_scored(records):
     ).annotate(
         percent=100.0 * Cast(F("total"), FloatField()) / NullIf(Cast(F("max_total"), FloatField()), 0.0)
     )
+
+
+def group_member_list(*, group):
+    """The group's members as users, by name (pickers for teacher, presenter, apprentice)."""
+    from accounts.models import User
+
+    return User.objects.filter(group_memberships__group=group).order_by("full_name", "username")

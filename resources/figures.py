@@ -487,24 +487,28 @@ def _display_width(value) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
-def figures_xlsx(figures: Figures) -> bytes:
-    """A workbook with a 汇总 (summary) and a 教师 (teachers) sheet, header rows bold."""
+def tables_xlsx(tables, *, frozen=lambda title: False, number_formats=None, min_width=10) -> bytes:
+    """Tables (title, rows, header_rows) as a workbook, one sheet each, header rows bold. Text a
+    spreadsheet would run as a formula is written as text; `number_formats` maps a value type to its
+    Excel format (Percent is "0.0%"); `frozen(title)` freezes the sheet's first row."""
     from openpyxl import Workbook
     from openpyxl.styles import Font
     from openpyxl.utils import get_column_letter
 
+    formats = {Percent: "0.0%", **(number_formats or {})}
     workbook = Workbook()
     workbook.remove(workbook.active)
     bold = Font(bold=True)
-    for table in figures_tables(figures):
+    for table in tables:
         sheet = workbook.create_sheet(table.title)
         widths: dict[int, int] = {}
         for r, row in enumerate(table.rows, start=1):
             for c, value in enumerate(row, start=1):
                 cell = sheet.cell(row=r, column=c)
-                if isinstance(value, Percent):
+                number_format = next((fmt for kind, fmt in formats.items() if isinstance(value, kind)), None)
+                if number_format:
                     cell.value = float(value)
-                    cell.number_format = "0.0%"
+                    cell.number_format = number_format
                 elif isinstance(value, str):
                     cell.value = value
                     if value.startswith(_FORMULA_STARTS):
@@ -518,12 +522,17 @@ def figures_xlsx(figures: Figures) -> bytes:
                 # Long one-off notes (统计口径) may overflow; they should not make a column huge.
                 widths[c] = max(widths.get(c, 0), min(_display_width(value), 40))
         for c, width in widths.items():
-            sheet.column_dimensions[get_column_letter(c)].width = max(10, width + 2)
-        if table.title == "教师":
+            sheet.column_dimensions[get_column_letter(c)].width = max(min_width, width + 2)
+        if frozen(table.title):
             sheet.freeze_panes = "A2"
     out = io.BytesIO()
     workbook.save(out)
     return out.getvalue()
+
+
+def figures_xlsx(figures: Figures) -> bytes:
+    """A workbook with a 汇总 (summary) and a 教师 (teachers) sheet."""
+    return tables_xlsx(figures_tables(figures), frozen=lambda title: title == "教师")
 
 
 _UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f\s]+')

@@ -23,7 +23,7 @@ from ..calendar import calendar_ics, calendar_token, calendar_token_user
 from ..exceptions import ResearchError
 from ..models import Activity, ActivityKind, ActivitySeries, GroupMembership, ResearchGroup
 from ..selectors import activity_list_for_user, group_can_manage, group_can_read
-from .common import get_readable, login_required_here
+from .common import get_readable, group_or_404, login_required_here
 from .threads import thread_context
 
 FEED_PAST_DAYS = 120
@@ -58,17 +58,10 @@ class ScheduleForm(forms.Form):
         return dates
 
 
-def _group_or_404(request, group_id):
-    group = ResearchGroup.objects.filter(pk=group_id).first()
-    if group is None or not group_can_read(user=request.user, group=group):
-        raise Http404
-    return group
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required_here
 def schedule(request, group_id):
-    group = _group_or_404(request, group_id)
+    group = group_or_404(request, group_id)
     if not group_can_manage(user=request.user, group=group):
         return render(request, "research/refused.html", {
             "message": _("Only the group's leader can schedule activities. Ask them, or ask to be made a leader.")}, status=403)

@@ -30,3 +30,15 @@ def get_readable(queryset, *, user, group_of=lambda obj: obj.group, **lookup):
     if obj is None or not group_can_read(user=user, group=group_of(obj)):
         raise Http404
     return obj
+
+
+def group_or_404(request, group_id):
+    """The group, or 404 when it does not exist or the user is not a member."""
+    from ..models import ResearchGroup
+
+    return get_readable(ResearchGroup.objects.all(), user=request.user, group_of=lambda group: group, pk=group_id)
+
+
+def pick(options, value):
+    """The option whose id the form sent, or None (ids from a form are never trusted beyond `options`)."""
+    return next((option for option in options if str(option.pk) == str(value or "")), None)

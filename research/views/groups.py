@@ -9,7 +9,7 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from ..models import Activity, GroupMembership, Post, ResearchGroup, ReviewComment, Thread
+from ..models import Activity, GroupMembership, Post, ResearchGroup, ReviewComment
 from ..selectors import (
     activity_list_for_user,
     group_can_manage,

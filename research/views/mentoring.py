@@ -11,25 +11,13 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.models import User
-
 from .. import mentoring as svc
 from ..exceptions import NotAllowedError, ResearchError
-from ..models import Mentorship, ResearchGroup
-from ..selectors import group_can_manage
-from .common import get_readable, login_required_here
-
-
-def _group(request, group_id):
-    return get_readable(ResearchGroup.objects.all(), user=request.user, group_of=lambda g: g, pk=group_id)
-
-
-def _members(group):
-    return list(User.objects.filter(group_memberships__group=group).order_by("full_name", "username"))
-
-
-def _pick(options, value):
-    return next((option for option in options if str(option.pk) == str(value or "")), None)
+from ..models import Mentorship
+from ..selectors import group_can_manage, group_member_list
+from .common import group_or_404 as _group
+from .common import login_required_here
+from .common import pick as _pick
 
 
 def _mentorship(request, mentorship_id):
@@ -56,7 +44,7 @@ def mentorship_new(request, group_id):
     group = _group(request, group_id)
     if not group_can_manage(user=request.user, group=group):
         raise NotAllowedError(_("Only the group's leader can set up a mentorship. Ask them to add it."))
-    members = _members(group)
+    members = list(group_member_list(group=group))
     values = {"mentor": "", "starts_on": timezone.localdate().isoformat(), "ends_on": "", "goals": ""}
     roles = {}
     error = ""
@@ -89,7 +77,7 @@ def _mentorship_page(request, mentorship, *, log_values=None, log_error="", add_
     candidates = []
     if mentorship.group_id:
         taken = {a.apprentice_id for a in direct + radiated} | {mentorship.mentor_id}
-        candidates = [m for m in _members(mentorship.group) if m.pk not in taken]
+        candidates = [m for m in group_member_list(group=mentorship.group) if m.pk not in taken]
     return render(request, "research/mentorship_detail.html", {
         "frame": "research/group_base.html" if mentorship.group_id else "research/mentorship_frame.html",
         "group": mentorship.group, "section": "mentoring",
@@ -138,7 +126,7 @@ def apprentice_add(request, mentorship_id):
     mentorship = _mentorship(request, mentorship_id)
     apprentice = None
     if mentorship.group_id:
-        apprentice = _pick(_members(mentorship.group), request.POST.get("apprentice", ""))
+        apprentice = _pick(list(group_member_list(group=mentorship.group)), request.POST.get("apprentice", ""))
     try:
         svc.apprentice_add(mentorship=mentorship, user=request.user, apprentice=apprentice,
                            is_direct=request.POST.get("kind") == "direct")

@@ -16,8 +16,10 @@ from resources.models import Subject
 from .. import reviews as svc
 from ..exceptions import ResearchError
 from ..models import ObservationScale
+from ..selectors import group_member_list
+from .common import group_or_404 as _group
 from .common import login_required_here
-from .reviews import _group, _members, score_fields
+from .reviews import score_fields
 
 FIELDS = ("teacher", "teacher_name", "lesson_title", "subject", "observed_on", "scale", "notes")
 
@@ -38,7 +40,7 @@ def observation_list(request, group_id):
 
 def _form(request, *, group, record=None):
     """The new-record form and the draft's edit form: one page, one way of keeping what was typed."""
-    members = list(_members(group))
+    members = list(group_member_list(group=group))
     subjects = list(Subject.objects.all())
     scales = list(ObservationScale.objects.all())
     if record is not None:

@@ -9,28 +9,15 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.models import User
-
 from .. import polishing as svc
 from ..exceptions import NotAllowedError, ResearchError
-from ..models import LessonReview, OpenPoint, ParallelLessons, PolishingRecord, PolishingRound, ResearchGroup
-from .common import get_readable, login_required_here
-
-
-def _group(request, group_id):
-    return get_readable(ResearchGroup.objects.all(), user=request.user, group_of=lambda g: g, pk=group_id)
+from ..models import LessonReview, OpenPoint, ParallelLessons, PolishingRecord, PolishingRound
+from ..selectors import group_member_list
+from .common import group_or_404 as _group, pick as _pick, get_readable, login_required_here
 
 
 def _record(request, record_id):
     return get_readable(PolishingRecord.objects.select_related("group", "teacher"), user=request.user, pk=record_id)
-
-
-def _members(group):
-    return User.objects.filter(group_memberships__group=group).order_by("full_name", "username")
-
-
-def _pick(options, value):
-    return next((option for option in options if str(option.pk) == str(value or "")), None)
 
 
 # -- the group's list --------------------------------------------------------------------------
@@ -41,7 +28,7 @@ def _list_page(request, group, *, record_values=None, record_error="", parallel_
         "section": "polishing",
         "records": svc.polishing_list(group=group),
         "parallels": svc.parallel_list(group=group),
-        "members": _members(group),
+        "members": list(group_member_list(group=group)),
         "resource_choices": svc.resource_choices(user=request.user),
         "record_values": record_values or {"title": "", "teacher": str(request.user.pk)},
         "record_error": record_error,
@@ -61,7 +48,7 @@ def polishing_list(request, group_id):
 def polishing_new(request, group_id):
     group = _group(request, group_id)
     values = {key: request.POST.get(key, "").strip() for key in ("title", "teacher")}
-    teacher = _pick(_members(group), values["teacher"]) if values["teacher"] else None
+    teacher = _pick(list(group_member_list(group=group)), values["teacher"]) if values["teacher"] else None
     try:
         record = svc.polishing_record_create(group=group, user=request.user, title=values["title"], teacher=teacher)
     except ResearchError as error:

@@ -12,20 +12,15 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from accounts.models import User
-
 from .. import reviews as svc
 from ..exceptions import ResearchError
-from ..models import LessonReview, ObservationScale, ResearchGroup, ScalePoint
-from .common import get_readable, login_required_here
+from ..models import LessonReview, ObservationScale, ScalePoint
+from ..selectors import group_member_list
+from .common import group_or_404 as _group, get_readable, login_required_here
 
 
 def _wants_json(request):
     return "application/json" in request.headers.get("Accept", "")
-
-
-def _group(request, group_id):
-    return get_readable(ResearchGroup.objects.all(), user=request.user, group_of=lambda g: g, pk=group_id)
 
 
 def _review(request, review_id):
@@ -62,10 +57,6 @@ def review_list(request, group_id):
     })
 
 
-def _members(group):
-    return User.objects.filter(group_memberships__group=group).order_by("full_name", "username")
-
-
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required_here
 def review_new(request, group_id):
@@ -82,7 +73,7 @@ def review_new(request, group_id):
         asset.key = f"asset-{asset.pk}"
     for resource in resources:
         resource.key = f"resource-{resource.pk}"
-    members = list(_members(group))
+    members = list(group_member_list(group=group))
     scales = list(ObservationScale.objects.all())
     default_scale = svc.scale_default()
     values = {"video": "", "title": "", "teacher": "", "scale": str(default_scale.pk)}  # the teacher is chosen, never assumed

@@ -12,9 +12,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from .. import services
 from ..exceptions import ResearchError
-from ..models import Notification, Post, PostAttachment, ResearchGroup, Thread
-from ..selectors import group_can_read
-from .common import get_readable, login_required_here
+from ..models import Notification, Post, PostAttachment, Thread
+from .common import get_readable, group_or_404, login_required_here
 
 MAX_FILES = 6
 
@@ -89,9 +88,7 @@ def post_new(request, thread_id):
 @require_http_methods(["GET", "HEAD", "POST"])
 @login_required_here
 def thread_new(request, group_id):
-    group = ResearchGroup.objects.filter(pk=group_id).first()
-    if group is None or not group_can_read(user=request.user, group=group):
-        raise Http404
+    group = group_or_404(request, group_id)
     error = ""
     if request.method == "POST":
         try:
