@@ -21,6 +21,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("resources/", include("resources.urls")),
+    path("lessons/", include("lessons.urls")),
     path("research/", include("research.urls")),
     path("", include("search.urls")),
     path("api/v1/", include("resources.api_urls")),
