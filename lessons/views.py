@@ -28,3 +28,48 @@ def lesson_page(request, pk):
             "audio": next((r.name for r in renditions if r.audio_only), ""),
         },
     })
+
+
+# -- save for offline ------------------------------------------------------------------------------------
+
+def lesson_offline_manifest(request, pk):
+    """GET /lessons/<pk>/offline.json: what "save for offline" keeps (same visibility as the lesson page)."""
+    from django.http import JsonResponse
+
+    from .offline import offline_manifest
+
+    resource = get_object_or_404(lesson_list_playable(user=request.user), pk=pk)
+    if not resource.media_asset.playable:
+        raise Http404("This lesson has no playable video yet")
+    response = JsonResponse(offline_manifest(resource=resource), json_dumps_params={"ensure_ascii": False})
+    response["Cache-Control"] = "private, no-cache"
+    return response
+
+
+def lesson_service_worker(request):
+    """GET /lessons/sw.js: the service worker, served here so that its scope can be /lessons/."""
+    from django.contrib.staticfiles import finders
+    from django.contrib.staticfiles.storage import staticfiles_storage
+    from django.http import HttpResponse
+
+    name = "js/lesson-sw.js"
+    path = finders.find(name)
+    if not path:
+        try:
+            path = staticfiles_storage.path(name)
+        except (NotImplementedError, ValueError):
+            raise Http404("No service worker") from None
+    try:
+        with open(path, "rb") as file:
+            body = file.read()
+    except OSError:
+        raise Http404("No service worker") from None
+    response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
+    response["Service-Worker-Allowed"] = "/"
+    response["Cache-Control"] = "no-cache"
+    return response
+
+
+def lessons_saved(request):
+    """GET /lessons/saved/: the lessons saved on this device (read by the page from Cache Storage)."""
+    return render(request, "lessons/saved.html")

@@ -1,0 +1,81 @@
+"""What "save for offline" keeps of a lesson: the page, its CSS/JS, the poster, the lowest video rung
+(playlist, init segment and every media segment) and the captions, with each file's size when known."""
+import os
+from pathlib import Path
+from urllib.parse import urljoin
+
+from django.conf import settings
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.templatetags.static import static
+from django.urls import reverse
+
+from .selectors import lesson_renditions
+
+CACHE_PREFIX = "kexiang-lesson-"
+# what the lesson page loads or may load (hls.js only where the browser has no native HLS)
+PAGE_STATIC = ["css/site.css", "css/player.css", "js/offline.js", "js/player.js", "vendor/hls.light.min.js"]
+
+
+def _static_size(name):
+    """Size in bytes of a static file, from STATIC_ROOT (collectstatic) or the finders; None if unknown."""
+    path = None
+    try:
+        path = staticfiles_storage.path(name)
+    except (NotImplementedError, ValueError):
+        path = None
+    if not path or not os.path.isfile(path):
+        path = finders.find(name)
+    return os.path.getsize(path) if path and os.path.isfile(path) else None
+
+
+def _media_size(url):
+    """Size of a file under MEDIA_URL, read from MEDIA_ROOT; None if it is not there."""
+    if not url.startswith(settings.MEDIA_URL):
+        return None
+    path = Path(settings.MEDIA_ROOT) / url[len(settings.MEDIA_URL):]
+    return path.stat().st_size if path.is_file() else None
+
+
+def playlist_files(playlist_url):
+    """The init segment and media segments a rung's media playlist names, as URLs, in order."""
+    path = Path(settings.MEDIA_ROOT) / playlist_url[len(settings.MEDIA_URL):]
+    urls = []
+    for line in path.read_text(encoding="utf-8").splitlines():
+        line = line.strip()
+        if line.startswith("#EXT-X-MAP:"):
+            for part in line[len("#EXT-X-MAP:"):].split(","):
+                key, _, value = part.partition("=")
+                if key.strip() == "URI":
+                    urls.append(urljoin(playlist_url, value.strip().strip('"')))
+        elif line and not line.startswith("#"):
+            urls.append(urljoin(playlist_url, line))
+    return urls
+
+
+def offline_manifest(*, resource):
+    """The URLs to keep for `resource` (a playable lesson), each with its size when known."""
+    asset = resource.media_asset
+    rung = next((r for r in lesson_renditions(asset=asset) if not r.audio_only), None)
+    files = [{"url": reverse("lessons:lesson", args=[resource.pk]), "size": None}]
+    files += [{"url": static(name), "size": _static_size(name)} for name in PAGE_STATIC]
+    media = [asset.poster_url]
+    if rung:
+        media.append(rung.url)
+        try:
+            media += playlist_files(rung.url)
+        except OSError:
+            pass  # the page can still keep what it has; it will miss the segments
+    if resource.captions:
+        media.append(resource.captions.url)
+    files += [{"url": url, "size": _media_size(url)} for url in media]
+    return {
+        "lesson": resource.pk,
+        "title": resource.title,
+        "cache": f"{CACHE_PREFIX}{resource.pk}",
+        "page": reverse("lessons:lesson", args=[resource.pk]),
+        "rung": rung.name if rung else "",
+        "playlist": rung.url if rung else "",
+        "files": files,
+        "bytes": sum(f["size"] or 0 for f in files),
+    }

@@ -1,0 +1,98 @@
+"""Save for offline on a phone (360×640): a real recording goes through the pipeline; the viewer saves the
+lesson, the network goes off, the reloaded page (served by the service worker) plays the saved rung past
+2 s; back online, the saved lessons page lists it and removing it deletes its cache."""
+import re
+
+import pytest
+
+from media_pipeline.models import MediaAsset
+from media_pipeline.services import media_asset_create
+from media_pipeline.tests.conftest import lavfi_clip
+from resources.models import Resource, ResourceType
+from tests.browser import PHONE, phone_page, screenshot
+from tests.factories import ResourceFactory, UserFactory
+from tests.test_browser_player import NO_NATIVE_HLS
+
+
+def localhost(url):
+    """Service workers need a secure context: http://localhost is one, http://127.0.0.1 may not be."""
+    return re.sub(r"^http://(127\.0\.0\.1|0\.0\.0\.0)(?=[:/]|$)", "http://localhost", url)
+
+
+@pytest.mark.ffmpeg
+@pytest.mark.browser
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("player", ["native", "hls.js"])
+def test_a_saved_lesson_plays_with_the_network_off_and_can_be_removed(live_server, media_root, tmp_path, player):
+    teacher = UserFactory(username="liwei", full_name="李伟")
+    source = lavfi_clip(tmp_path / "lesson.mp4", seconds=12, size="640x360", rate=25)
+    asset = media_asset_create(owner=teacher, source_path=source, title="《秋天的雨》微课")
+    asset.refresh_from_db()
+    assert asset.state == MediaAsset.State.READY, asset.error_detail
+    lesson = ResourceFactory(title="《秋天的雨》微课", resource_type=ResourceType.MICRO_LESSON, uploaded_by=teacher,
+                             media_asset=asset, visibility=Resource.Visibility.PUBLIC, live=True)
+    video_rungs = sorted((v for v in asset.variants if v["height"]), key=lambda v: v["height"])
+    lowest = video_rungs[0]["name"]
+    base = localhost(live_server.url)
+    url = f"{base}/lessons/{lesson.pk}/"
+    cache = f"kexiang-lesson-{lesson.pk}"
+
+    with phone_page() as page:
+        if player == "hls.js":
+            page.add_init_script(NO_NATIVE_HLS)
+        requests, console = [], []
+        page.on("request", lambda request: requests.append(request.url))
+        page.on("console", lambda message: console.append(message.text))
+        page.goto(url)
+        assert page.evaluate("window.isSecureContext")
+        # a plain visit registers no service worker and keeps nothing
+        assert page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 0
+        assert page.evaluate("caches.keys()") == []
+        assert page.locator("#lesson-save").is_visible()
+
+        page.click("#lesson-save")
+        page.wait_for_selector("#lesson-offline[data-state='saved']", timeout=60_000)
+        status = page.locator("#lesson-offline-status").inner_text()
+        assert re.search(r"\d+\.\d MB", status), status
+        assert page.locator("#lesson-offline-usage").is_visible()
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        screenshot(page, f"lesson-offline-{player}-saved-360x640")
+        kept = page.evaluate(f"caches.open('{cache}').then(c => c.keys()).then(k => k.map(r => r.url))")
+        assert f"{base}/lessons/{lesson.pk}/" in kept
+        assert any(f"/hls/{asset.uid}/{lowest}/" in u and u.endswith(".m4s") for u in kept), kept
+        assert not any(f"/hls/{asset.uid}/{v['name']}/" in u for u in kept for v in asset.variants if v["name"] != lowest)
+        assert page.evaluate("navigator.serviceWorker.getRegistrations().then(r => r.length)") == 1
+
+        # the network goes off: the page comes from the phone and plays the saved rung
+        page.context.set_offline(True)
+        requests.clear()
+        page.reload()
+        assert page.locator("#lesson-video").count() == 1
+        assert page.evaluate("!!navigator.serviceWorker.controller")
+        page.evaluate("document.getElementById('lesson-video').muted = true")
+        page.click("#lesson-play")
+        try:
+            page.wait_for_function("() => document.getElementById('lesson-video').currentTime > 2", timeout=60_000)
+        except Exception:
+            state = page.evaluate("""(() => { const v = document.getElementById('lesson-video');
+              return {src: v.currentSrc, error: v.error && [v.error.code, v.error.message], network: v.networkState,
+                      ready: v.readyState, time: v.currentTime}; })()""")
+            raise AssertionError(f"{state} {requests} {console}") from None
+        ladder = [u for u in requests if f"/hls/{asset.uid}/" in u and not u.endswith(".jpg")]
+        assert ladder and all(f"/hls/{asset.uid}/{lowest}/" in u for u in ladder), ladder
+        screenshot(page, f"lesson-offline-{player}-playing-offline-360x640")
+
+        # online again: the saved lessons page lists it, and removing it deletes its cache
+        page.context.set_offline(False)
+        page.goto(f"{base}/lessons/saved/")
+        page.wait_for_selector("#saved-lessons[data-ready='1']")
+        item = page.locator(f".saved-item[data-lesson='{lesson.pk}']")
+        assert "《秋天的雨》微课" in item.inner_text() and re.search(r"\d+\.\d MB", item.inner_text())
+        screenshot(page, f"lesson-offline-{player}-saved-list-360x640")
+        item.locator(".saved-remove").click()
+        page.wait_for_selector(f".saved-item[data-lesson='{lesson.pk}']", state="detached")
+        assert page.locator("#saved-empty").is_visible()
+        page.wait_for_function(f"() => caches.keys().then(k => !k.includes('{cache}'))")
+        assert cache not in page.evaluate("caches.keys()")
+        assert page.evaluate("localStorage.getItem('kexiang.offline')") == "{}"
