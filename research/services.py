@@ -197,14 +197,26 @@ def activity_update(*, activity, user, agenda=None, minutes=None, location=None,
     return activity
 
 
-def activity_sign_in(*, activity, user, now=None) -> SignIn:
-    """签到: a member, from an hour before the start until two days after the end (late paper sign-ins)."""
-    _require_member(user=user, group=activity.group)
-    now = now or timezone.now()
+def _sign_in_opened_check(*, activity, now):
+    """What both ways of signing in need: an activity that was not cancelled and whose sign-in has opened."""
     if activity.is_cancelled:
         raise ScheduleError(_("This activity was cancelled, so there is nothing to sign in to."))
     if now < activity.starts_at - SIGN_IN_OPENS_BEFORE:
         raise ScheduleError(_("Sign-in opens an hour before the activity starts."))
+
+
+def activity_sign_in_is_open(*, activity, now=None) -> bool:
+    """Whether a member can check in now (the page shows the button then); activity_sign_in says why not."""
+    now = now or timezone.now()
+    return (not activity.is_cancelled
+            and activity.starts_at - SIGN_IN_OPENS_BEFORE <= now <= activity.ends_at + SIGN_IN_CLOSES_AFTER)
+
+
+def activity_sign_in(*, activity, user, now=None) -> SignIn:
+    """签到: a member, from an hour before the start until two days after the end (late paper sign-ins)."""
+    _require_member(user=user, group=activity.group)
+    now = now or timezone.now()
+    _sign_in_opened_check(activity=activity, now=now)
     if now > activity.ends_at + SIGN_IN_CLOSES_AFTER:
         raise ScheduleError(_("Sign-in for this activity has closed. Ask the group leader to add you."))
     sign_in, _created = SignIn.objects.get_or_create(activity=activity, user=user)
@@ -215,11 +227,9 @@ def activity_sign_in_record(*, activity, user, member) -> SignIn:
     """The leader records a member who was there but did not sign in on a phone (paper list, no signal).
     Any time after the start; never for a cancelled activity."""
     _require_leader(user=user, group=activity.group)
-    if activity.is_cancelled:
-        raise ScheduleError(_("This activity was cancelled, so there is nothing to sign in to."))
-    if timezone.now() < activity.starts_at - SIGN_IN_OPENS_BEFORE:
-        raise ScheduleError(_("Sign-in opens an hour before the activity starts."))
-    if timezone.now() > activity.ends_at + SIGN_IN_RECORD_UNTIL:
+    now = timezone.now()
+    _sign_in_opened_check(activity=activity, now=now)
+    if now > activity.ends_at + SIGN_IN_RECORD_UNTIL:
         raise ScheduleError(_("Sign-ins can be recorded up to 30 days after an activity."))
     if not GroupMembership.objects.filter(group=activity.group, user=member).exists():
         raise ScheduleError(_("Only members of the group can be signed in."))

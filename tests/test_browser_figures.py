@@ -7,7 +7,7 @@ from django.utils import timezone
 from accounts.models import User
 from resources.figures import semester_current
 from resources.models import Resource, ResourceType
-from tests.browser import PHONE, phone_page, screenshot
+from tests.browser import PHONE, phone_page, screenshot, sign_in
 from tests.factories import ResourceFactory, SchoolPairingFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -37,18 +37,10 @@ def a_pairing_with_figures():
     return pairing, reader
 
 
-def sign_in(page, base_url, username):
-    page.goto(base_url + "/accounts/login/?next=/resources/figures/")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "correct horse 42")
-    page.click("form.stacked button[type=submit]")
-    page.wait_for_url("**/resources/figures/**")
-
-
 def test_a_school_admin_reads_the_figures_on_a_small_phone(live_server):
     pairing, reader = a_pairing_with_figures()
     with phone_page() as page:
-        sign_in(page, live_server.url, reader.username)
+        sign_in(page, live_server.url, reader.username, "/resources/figures/")
         assert page.evaluate(NO_SIDEWAYS_SCROLL) <= PHONE["width"]
         number = page.locator(".figure-number strong").first
         assert number.inner_text() == "137"

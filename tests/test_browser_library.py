@@ -2,20 +2,12 @@
 import pytest
 
 from resources.models import Resource
-from tests.browser import PHONE, phone_page, screenshot
+from tests.browser import PHONE, phone_page, screenshot, sign_in
 from tests.factories import UserFactory
 from tests.library_helpers import make_pdf
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NO_SIDEWAYS_SCROLL = "document.scrollingElement.scrollWidth"
-
-
-def sign_in(page, base, username, next_url):
-    page.goto(f"{base}/accounts/login/?next={next_url}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "correct horse 42")
-    page.click("button[type=submit]")
-    page.wait_for_url(f"**{next_url}")
 
 
 @pytest.mark.office

@@ -5,13 +5,8 @@ import re
 
 import pytest
 
-from media_pipeline.models import MediaAsset
-from media_pipeline.services import media_asset_create
-from media_pipeline.tests.conftest import lavfi_clip
-from resources.models import Resource, ResourceType
 from tests.browser import PHONE, phone_page, screenshot
-from tests.factories import ResourceFactory, UserFactory
-from tests.test_browser_player import NO_NATIVE_HLS
+from tests.test_browser_player import NO_NATIVE_HLS, transcoded_lesson
 
 
 def localhost(url):
@@ -25,14 +20,7 @@ def localhost(url):
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("player", ["native", "hls.js"])
 def test_a_saved_lesson_plays_with_the_network_off_and_can_be_removed(live_server, media_root, tmp_path, player):
-    teacher = UserFactory(username="liwei", full_name="李伟")
-    source = lavfi_clip(tmp_path / "lesson.mp4", seconds=12, size="640x360", rate=25)
-    asset = media_asset_create(owner=teacher, source_path=source, title="《秋天的雨》微课")
-    asset.refresh_from_db()
-    assert asset.state == MediaAsset.State.READY, asset.error_detail
-    lesson = ResourceFactory(title="《秋天的雨》微课", resource_type=ResourceType.MICRO_LESSON, uploaded_by=teacher,
-                             media_asset=asset, visibility=Resource.Visibility.PUBLIC, live=True)
-    video_rungs = sorted((v for v in asset.variants if v["height"]), key=lambda v: v["height"])
+    lesson, asset, video_rungs = transcoded_lesson(tmp_path, seconds=12)
     lowest = video_rungs[0]["name"]
     base = localhost(live_server.url)
     url = f"{base}/lessons/{lesson.pk}/"

@@ -35,6 +35,19 @@ NO_NATIVE_HLS = """(() => { const own = HTMLMediaElement.prototype.canPlayType;
 })();"""
 
 
+def transcoded_lesson(tmp_path, *, seconds):
+    """A public 640x360 micro-lesson of `seconds` through the real pipeline (Celery runs eagerly): the
+    resource, its asset, and the video rungs lowest first."""
+    teacher = UserFactory(username="liwei", full_name="李伟")
+    source = lavfi_clip(tmp_path / "lesson.mp4", seconds=seconds, size="640x360", rate=25)
+    asset = media_asset_create(owner=teacher, source_path=source, title="《秋天的雨》微课")
+    asset.refresh_from_db()
+    assert asset.state == MediaAsset.State.READY, asset.error_detail
+    lesson = ResourceFactory(title="《秋天的雨》微课", resource_type=ResourceType.MICRO_LESSON, uploaded_by=teacher,
+                             media_asset=asset, visibility=Resource.Visibility.PUBLIC, live=True)
+    return lesson, asset, sorted((v for v in asset.variants if v["height"]), key=lambda v: v["height"])
+
+
 def wait_for(condition, timeout, page):
     deadline = time.monotonic() + timeout
     while not condition():
@@ -49,15 +62,8 @@ def wait_for(condition, timeout, page):
 @pytest.mark.parametrize("player", ["native", "hls.js"])
 def test_a_lesson_starts_on_the_lowest_rung_on_slow_3g_and_sound_only_fetches_no_video(live_server, media_root, tmp_path,
                                                                                         player):
-    teacher = UserFactory(username="liwei", full_name="李伟")
-    # a 24-second 640x360 lesson through the real pipeline (Celery runs eagerly): audio, 240p and 360p
-    source = lavfi_clip(tmp_path / "lesson.mp4", seconds=24, size="640x360", rate=25)
-    asset = media_asset_create(owner=teacher, source_path=source, title="《秋天的雨》微课")
-    asset.refresh_from_db()
-    assert asset.state == MediaAsset.State.READY, asset.error_detail
-    lesson = ResourceFactory(title="《秋天的雨》微课", resource_type=ResourceType.MICRO_LESSON, uploaded_by=teacher,
-                             media_asset=asset, visibility=Resource.Visibility.PUBLIC, live=True)
-    video_rungs = sorted((v for v in asset.variants if v["height"]), key=lambda v: v["height"])
+    # a 24-second 640x360 lesson through the real pipeline: audio, 240p and 360p
+    lesson, asset, video_rungs = transcoded_lesson(tmp_path, seconds=24)
     assert len(video_rungs) >= 2, asset.variants  # otherwise "lowest" would prove nothing
     lowest = video_rungs[0]["name"]
     video_names = {v["name"] for v in video_rungs}

@@ -7,20 +7,12 @@ from django.utils import timezone
 
 from research import services
 from research.models import GroupMembership, Notification, Post, SignIn
-from tests.browser import phone_page, screenshot
+from tests.browser import phone_page, screenshot, sign_in
 from tests.factories import GroupMembershipFactory, ResearchGroupFactory, SchoolFactory, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NO_SIDEWAYS_SCROLL = "document.scrollingElement.scrollWidth <= window.innerWidth"
-
-
-def sign_in(page, base_url, username, next_url):
-    page.goto(f"{base_url}/accounts/login/?next={next_url}")
-    page.fill("input[name=username]", username)
-    page.fill("input[name=password]", "correct horse 42")
-    page.click("form.stacked button[type=submit]")
-    page.wait_for_url(f"**{next_url}**")
 
 
 def test_a_member_signs_in_and_posts_from_a_phone(live_server):

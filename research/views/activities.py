@@ -93,10 +93,8 @@ def activity_detail(request, activity_id):
 
 def activity_page(request, activity, *, draft="", error="", status=200):
     """The occurrence's page; a post that failed comes back here with its text (`draft`) and the reason."""
-    now = timezone.now()
     signed = activity.sign_ins.filter(user=request.user).exists()
-    can_sign = (not activity.is_cancelled and not signed
-                and activity.starts_at - services.SIGN_IN_OPENS_BEFORE <= now <= activity.ends_at + services.SIGN_IN_CLOSES_AFTER)
+    can_sign = not signed and services.activity_sign_in_is_open(activity=activity)
     thread = services.activity_thread(activity=activity)
     context = {
         "group": activity.group,
