@@ -1,6 +1,7 @@
 """Every FFmpeg and ffprobe call of Kexiang, built with ffmpeg-python so they read, log and test in one place."""
 import json
 import logging
+import re
 import subprocess
 import threading
 from dataclasses import dataclass
@@ -285,6 +286,31 @@ def storyboard_sprite(src, dest, *, interval, columns, rows, thumb_width, thumb_
     return Path(dest)
 
 
+_PTS_TIME = re.compile(r"pts_time:\s*(-?[0-9.]+)")
+
+
+def slide_stills(src, pattern, *, width, scene, min_gap, max_gap):
+    """Stills where the picture changes (a new slide, a cut: scene score above `scene`, at least `min_gap`
+    seconds after the last still) and at least every `max_gap` seconds, written to `pattern` (001.jpg, ...).
+    Returns each still's time in the source, in order."""
+    expression = (f"isnan(prev_selected_t)+gt(scene,{scene})*gte(t-prev_selected_t,{min_gap})"
+                  f"+gte(t-prev_selected_t,{max_gap})")
+    command = (
+        ffmpeg.input(str(src))
+        .filter("select", expression)
+        .filter("showinfo")  # logs each selected frame's pts_time
+        .filter("scale", f"min({width},iw)", -2)
+        .output(str(pattern), fps_mode="vfr", map_metadata=-1, **{"q:v": 4})
+        .global_args("-hide_banner", "-nostats")
+        .overwrite_output()
+    )
+    try:
+        _out, errors = command.run(cmd="ffmpeg", capture_stdout=True, capture_stderr=True)
+    except ffmpeg.Error as err:
+        raise TranscodeError(f"slides: {(err.stderr or b'').decode(errors='replace')[-300:]}") from err
+    return [float(value) for value in _PTS_TIME.findall(errors.decode(errors="replace"))]
+
+
 def probe_segments(playlist):
     """ffprobe's view of an HLS media playlist: the packets' keyframe times and the streams."""
     result = subprocess.run(
@@ -315,5 +341,5 @@ def media_duration(path):
     return float(ffmpeg.probe(str(path), cmd="ffprobe").get("format", {}).get("duration") or 0)
 
 
-__all__ = ["MediaInfo", "probe", "ladder_command", "run_with_progress", "extract_frame", "storyboard_sprite",
+__all__ = ["MediaInfo", "probe", "ladder_command", "run_with_progress", "extract_frame", "storyboard_sprite", "slide_stills",
            "probe_segments", "codecs_of", "media_duration", "rung_size", "rung_fps"]

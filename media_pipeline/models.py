@@ -61,3 +61,14 @@ class MediaAsset(models.Model):
     @property
     def poster_url(self):
         return f"{settings.MEDIA_URL}{self.output_name}/poster-640.jpg" if self.playable else None
+
+    @property
+    def storyboard_url(self):
+        """WebVTT of thumbnails (#xywh into storyboard.jpg) for previews while scrubbing; videos only."""
+        return f"{settings.MEDIA_URL}{self.output_name}/storyboard.vtt" if self.playable and self.has_video else None
+
+    @property
+    def slides_url(self):
+        """WebVTT of stills at each change of picture, shown with the sound-only rendition; videos only.
+        Ladders made before slides existed have none: the player then keeps the poster."""
+        return f"{settings.MEDIA_URL}{self.output_name}/slides.vtt" if self.playable and self.has_video else None

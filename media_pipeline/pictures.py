@@ -1,4 +1,5 @@
 """Posters and storyboards (Pillow), from frames that media_pipeline.ffmpeg extracts."""
+import logging
 import math
 import tempfile
 from pathlib import Path
@@ -11,6 +12,15 @@ POSTER_WIDTHS = (320, 640)
 STORYBOARD_THUMB_WIDTH = 160
 STORYBOARD_MAX_THUMBS = 100
 CANDIDATE_POINTS = (0.1, 0.25, 0.4, 0.55, 0.7, 0.85)
+# Slides for sound-only viewing: a still when the picture changes (a new slide, a cut), at most one every
+# SLIDE_MIN_GAP seconds, and at least one every SLIDE_MAX_GAP seconds (a blackboard filling up).
+SLIDE_WIDTH = 640
+SLIDE_SCENE = 0.3
+SLIDE_MIN_GAP = 4
+SLIDE_MAX_GAP = 60
+SLIDE_MAX_COUNT = 200
+
+log = logging.getLogger(__name__)
 
 
 def frame_score(image):
@@ -88,6 +98,40 @@ def make_storyboard(src, outdir, info):
         lines += [f"{_vtt_time(start)} --> {_vtt_time(end)}", f"storyboard.jpg#xywh={x},{y},{width},{height}", ""]
     (outdir / "storyboard.vtt").write_text("\n".join(lines), encoding="utf-8")
     return sprite
+
+
+def make_slides(src, outdir, info):
+    """slides/NNN.jpg and slides.vtt (a cue per still, from its moment to the next) for sound-only viewing.
+
+    Best effort: a lesson whose stills cannot be made still plays, sound only with its poster."""
+    if not info.has_video:
+        return None
+    outdir = Path(outdir)
+    folder = outdir / "slides"
+    folder.mkdir(exist_ok=True)
+    try:
+        times = ffmpeg.slide_stills(src, folder / "%03d.jpg", width=SLIDE_WIDTH, scene=SLIDE_SCENE,
+                                    min_gap=SLIDE_MIN_GAP, max_gap=SLIDE_MAX_GAP)
+    except ffmpeg.TranscodeError as err:
+        log.warning("no slides for %s: %s", src, err)
+        times = []
+    files = sorted(folder.glob("*.jpg"))
+    stills = list(zip(times, files))
+    if len(stills) > SLIDE_MAX_COUNT:  # a restless camera: keep an even spread
+        step = len(stills) / SLIDE_MAX_COUNT
+        stills = [stills[int(i * step)] for i in range(SLIDE_MAX_COUNT)]
+    for path in set(files) - {path for _t, path in stills}:
+        path.unlink()
+    if not stills:
+        folder.rmdir()
+        return None
+    first = stills[0][0]  # a source whose clock does not start at 0
+    lines = ["WEBVTT", ""]
+    for index, (at, path) in enumerate(stills):
+        end = stills[index + 1][0] if index + 1 < len(stills) else first + info.duration
+        lines += [f"{_vtt_time(at - first)} --> {_vtt_time(max(at, end) - first)}", f"slides/{path.name}", ""]
+    (outdir / "slides.vtt").write_text("\n".join(lines), encoding="utf-8")
+    return outdir / "slides.vtt"
 
 
 def _vtt_time(seconds):

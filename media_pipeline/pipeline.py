@@ -158,6 +158,7 @@ def publish_first(src, outdir, plan, on_progress=None, progress_end=0.9):
         write_master(partial, result.variants)
         pictures.make_poster(src, partial, plan.info)
         pictures.make_storyboard(src, partial, plan.info)
+        pictures.make_slides(src, partial, plan.info)
         if outdir.exists():
             shutil.rmtree(outdir)
         partial.rename(outdir)

@@ -4,6 +4,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from PIL import Image
 
 from media_pipeline import exceptions, ffmpeg
 from media_pipeline.ladder import SEGMENT_SECONDS
@@ -319,3 +320,25 @@ def test_chunks_of_a_phone_frame_rate_join_without_drift(tmp_path, settings):
     expected = round(30 * 72000 / 2401)
     assert abs(video_frame_count(result.outdir / "720p" / "index.m3u8") - expected) <= 1
     assert abs(ffmpeg.media_duration(result.outdir / "720p" / "index.m3u8") - 30) < 0.15
+
+
+def test_a_lecture_gets_a_slide_at_each_change_of_picture_for_sound_only_viewing(tmp_path):
+    # the ETH lecture clip shows one slide, then another from 12 s
+    result = transcode(SAMPLES / "opencast_scene-change_eth-lecture-slides.mov", tmp_path / "out")
+    vtt = (result.outdir / "slides.vtt").read_text()
+    assert vtt.splitlines()[:6] == ["WEBVTT", "", "00:00:00.000 --> 00:00:12.000", "slides/001.jpg", "",
+                                   "00:00:12.000 --> 00:00:20.000"]
+    assert sorted(p.name for p in (result.outdir / "slides").iterdir()) == ["001.jpg", "002.jpg"]
+    with Image.open(result.outdir / "slides" / "002.jpg") as still:
+        assert still.size == (320, 240)  # never enlarged beyond the source
+
+
+def test_a_recording_without_cuts_still_gets_a_slide_a_minute_and_sound_gets_none(tmp_path, settings):
+    src = lavfi_clip(tmp_path / "board.mp4", seconds=130, size="320x180", rate=5, black_seconds=6)
+    result = transcode(src, tmp_path / "out", early_publish=False)
+    starts = [line.split(" --> ")[0] for line in (result.outdir / "slides.vtt").read_text().splitlines()
+              if " --> " in line]
+    # black, then the picture at 6 s, then one at least every 60 s
+    assert starts == ["00:00:00.000", "00:00:06.000", "00:01:06.000", "00:02:06.000"]
+    talk = transcode(lavfi_clip(tmp_path / "talk.m4a", seconds=5, video=False), tmp_path / "talk")
+    assert not (talk.outdir / "slides.vtt").exists() and not (talk.outdir / "slides").exists()
