@@ -1,5 +1,6 @@
 """What "save for offline" keeps of a lesson: the page, its CSS/JS, the poster, the lowest video rung
-(playlist, init segment and every media segment) and the captions, with each file's size when known."""
+(playlist, init segment and every media segment), the captions and the storyboard, and the saved-lessons
+page, with each file's size when known."""
 import os
 from pathlib import Path
 from urllib.parse import urljoin
@@ -57,7 +58,9 @@ def offline_manifest(*, resource):
     """The URLs to keep for `resource` (a playable lesson), each with its size when known."""
     asset = resource.media_asset
     rung = next((r for r in lesson_renditions(asset=asset) if not r.audio_only), None)
-    files = [{"url": reverse("lessons:lesson", args=[resource.pk]), "size": None}]
+    # the page, and the saved-lessons list so that it opens offline too
+    files = [{"url": reverse("lessons:lesson", args=[resource.pk]), "size": None},
+             {"url": reverse("lessons:saved"), "size": None}]
     files += [{"url": static(name), "size": _static_size(name)} for name in PAGE_STATIC]
     media = [asset.poster_url]
     if rung:
@@ -69,6 +72,11 @@ def offline_manifest(*, resource):
     if resource.captions:
         media.append(resource.captions.url)
     files += [{"url": url, "size": _media_size(url)} for url in media]
+    # scrubbing previews, when the ladder has them (ladders of sound recordings do not)
+    for url in (asset.storyboard_url, asset.storyboard_url and asset.storyboard_url.replace(".vtt", ".jpg")):
+        size = _media_size(url) if url else None
+        if size is not None:
+            files.append({"url": url, "size": size})
     return {
         "lesson": resource.pk,
         "title": resource.title,

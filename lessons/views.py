@@ -3,6 +3,9 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 
+from research.reviews import comments_on_timeline, moment_label
+from research.selectors import asset_reviews_readable
+
 from .selectors import lesson_list_playable, lesson_renditions
 
 
@@ -13,9 +16,18 @@ def lesson_page(request, pk):
     if not asset.playable:
         raise Http404("This lesson has no playable video yet")
     renditions = lesson_renditions(asset=asset)
+    duration = asset.duration or 0
+    # the teaching-research reviews of this video that the viewer may read: their comments mark the timeline
+    reviews = asset_reviews_readable(asset=asset, user=request.user)
+    marks = []
+    for review in reviews:
+        marks += comments_on_timeline(review.comments.all(), duration=duration)
     return render(request, "lessons/lesson.html", {
         "resource": resource,
         "asset": asset,
+        "duration_label": moment_label(duration),
+        "reviews": reviews,
+        "marks": marks,
         "renditions": renditions,
         "video_renditions": [r for r in renditions if not r.audio_only],
         "audio_rendition": next((r for r in renditions if r.audio_only), None),
@@ -23,7 +35,10 @@ def lesson_page(request, pk):
             "lesson": resource.pk,
             "master": asset.master_url,
             "hls": static("vendor/hls.light.min.js"),
-            "duration": asset.duration or 0,
+            "duration": duration,
+            "poster": asset.poster_url,
+            "storyboard": asset.storyboard_url or "",
+            "slides": asset.slides_url or "",
             "renditions": {r.name: r.url for r in renditions},
             "audio": next((r.name for r in renditions if r.audio_only), ""),
         },

@@ -238,6 +238,14 @@ def review_comments(*, review):
     return list(review.comments.select_related("author", "point").order_by("at_seconds", "id"))
 
 
+def comments_on_timeline(comments, *, duration):
+    """Give each comment its `at_label` (01:30) and `left` (per cent of a timeline `duration` seconds long)."""
+    for comment in comments:
+        comment.at_label = moment_label(comment.at_seconds)
+        comment.left = round(min(100.0, 100.0 * comment.at_seconds / duration), 3) if duration else 0
+    return comments
+
+
 def comment_as_json(comment) -> dict:
     """A comment for the page's script: plain text, which the script puts in with textContent."""
     return {

@@ -5,9 +5,18 @@ files, lesson reviews, records. Anyone else sees only what the group published o
 (activities marked `is_published`: title, date, agenda, minutes) — and for a private group without
 published activities, not even that the group exists (views answer 404, never 403).
 """
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q
 
-from .models import Activity, GroupMembership, Notification, ResearchGroup, Thread, ThreadRead
+from .models import (
+    Activity,
+    GroupMembership,
+    LessonReview,
+    Notification,
+    ResearchGroup,
+    ReviewComment,
+    Thread,
+    ThreadRead,
+)
 
 
 def group_list_for_user(*, user):
@@ -64,6 +73,20 @@ def groups_readable_q(*, user, field="group") -> Q:
     if not user.is_authenticated:
         return Q(pk__in=[])
     return Q(**{f"{field}__in": GroupMembership.objects.filter(user=user).values("group")})
+
+
+def asset_reviews_readable(*, asset, user):
+    """The lesson reviews of one video in groups `user` may read, newest first, each with its comments in
+    time order (`review.comments.all()`): what the lesson page marks on its timeline."""
+    if not user.is_authenticated:
+        return []
+    comments = ReviewComment.objects.select_related("author", "point").order_by("at_seconds", "id")
+    return list(
+        LessonReview.objects.filter(groups_readable_q(user=user), asset=asset)
+        .select_related("group")
+        .prefetch_related(Prefetch("comments", queryset=comments))
+        .order_by("-created_at")
+    )
 
 
 def activity_list_for_user(*, user, start=None, end=None):

@@ -1,10 +1,12 @@
 """Save for offline on a phone (360×640): a real recording goes through the pipeline; the viewer saves the
 lesson, the network goes off, the reloaded page (served by the service worker) plays the saved rung past
-2 s; back online, the saved lessons page lists it and removing it deletes its cache."""
+2 s and the saved lessons page opens; back online, a visit refreshes the kept page, and removing the lesson
+from the saved lessons page deletes its cache."""
 import re
 
 import pytest
 
+from resources.models import Resource
 from tests.browser import PHONE, phone_page, screenshot
 from tests.test_browser_player import NO_NATIVE_HLS, transcoded_lesson
 
@@ -19,7 +21,9 @@ def localhost(url):
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
 @pytest.mark.parametrize("player", ["native", "hls.js"])
-def test_a_saved_lesson_plays_with_the_network_off_and_can_be_removed(live_server, media_root, tmp_path, player):
+def test_a_saved_lesson_plays_with_the_network_off_and_can_be_removed(live_server, media_root, tmp_path, player,
+                                                                      monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # one ORM update while Playwright's loop runs
     lesson, asset, video_rungs = transcoded_lesson(tmp_path, seconds=12)
     lowest = video_rungs[0]["name"]
     base = localhost(live_server.url)
@@ -71,13 +75,27 @@ def test_a_saved_lesson_plays_with_the_network_off_and_can_be_removed(live_serve
         assert ladder and all(f"/hls/{asset.uid}/{lowest}/" in u for u in ladder), ladder
         screenshot(page, f"lesson-offline-{player}-playing-offline-360x640")
 
-        # online again: the saved lessons page lists it, and removing it deletes its cache
-        page.context.set_offline(False)
+        # still offline, the saved lessons page opens and lists it
         page.goto(f"{base}/lessons/saved/")
         page.wait_for_selector("#saved-lessons[data-ready='1']")
         item = page.locator(f".saved-item[data-lesson='{lesson.pk}']")
         assert "《秋天的雨》微课" in item.inner_text() and re.search(r"\d+\.\d MB", item.inner_text())
-        screenshot(page, f"lesson-offline-{player}-saved-list-360x640")
+        screenshot(page, f"lesson-offline-{player}-saved-list-offline-360x640")
+
+        # online again, a visit refreshes the kept page: offline, the phone shows the page as it is now
+        page.context.set_offline(False)
+        Resource.objects.filter(pk=lesson.pk).update(title="《秋天的雨》微课（修订）")
+        page.goto(url)
+        assert "修订" in page.locator("h1").inner_text()
+        page.context.set_offline(True)
+        page.reload()
+        assert "修订" in page.locator("h1").inner_text()
+
+        # online: removing it from the saved lessons page deletes its cache
+        page.context.set_offline(False)
+        page.goto(f"{base}/lessons/saved/")
+        page.wait_for_selector("#saved-lessons[data-ready='1']")
+        item = page.locator(f".saved-item[data-lesson='{lesson.pk}']")
         item.locator(".saved-remove").click()
         page.wait_for_selector(f".saved-item[data-lesson='{lesson.pk}']", state="detached")
         assert page.locator("#saved-empty").is_visible()

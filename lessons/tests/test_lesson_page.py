@@ -112,3 +112,48 @@ def test_renditions_put_the_lowest_video_rung_first_and_sound_only_last(db):
     assert renditions[-1].audio_only and not renditions[0].audio_only
     assert renditions[0].url.endswith("/hls/00000000-0000-0000-0000-000000000001/240p/index.m3u8")
     assert renditions[0].megabytes == 1.9  # 150 kbit/s × 100 s
+
+
+def test_members_of_a_group_that_reviewed_the_lesson_see_its_comments_on_the_timeline(client, lesson):
+    from research.reviews import comment_add, review_create
+    from research.tests.conftest import People
+
+    people = People()
+    lesson.visibility, lesson.live = Resource.Visibility.PUBLIC, True
+    lesson.save()
+    review = review_create(group=people.group, user=people.leader, title="《秋天的雨》评课", resource=lesson)
+    comment_add(review=review, user=people.guest, at="01:30", body="这里的提问<b>很好</b>", point=None)
+    comment_add(review=review, user=people.member, at="5:00", body="板书可以更清楚", point=None)
+    url = reverse("lessons:lesson", args=[lesson.pk])
+
+    client.force_login(people.member)
+    html = client.get(url).content.decode()
+    # a marker per comment, placed by its moment in the 600 s lesson, and the list that jumps the player
+    assert html.count('class="lesson-mark"') == 2
+    assert 'style="left: 15.000000%" data-seek="90.000000"' in html
+    assert 'style="left: 50.000000%" data-seek="300.000000"' in html
+    assert "《秋天的雨》评课" in html and reverse("research:review", args=[review.pk]) in html
+    assert "这里的提问&lt;b&gt;很好&lt;/b&gt;" in html and "<b>很好</b>" not in html  # plain text
+    assert "00:00" in html and "10:00" in html  # the scrubber's ends
+
+    # the same public lesson, seen by a teacher outside the group or by nobody signed in: no trace of it
+    for viewer in (people.outsider, None):
+        client.logout()
+        if viewer:
+            client.force_login(viewer)
+        html = client.get(url).content.decode()
+        assert client.get(url).status_code == 200
+        assert 'class="lesson-mark"' not in html and "板书" not in html and "评课" not in html
+
+
+def test_the_player_is_told_where_the_storyboard_and_the_slides_are(client, lesson):
+    asset = lesson.media_asset
+    lesson.visibility, lesson.live = Resource.Visibility.PUBLIC, True
+    lesson.save()
+    config = client.get(reverse("lessons:lesson", args=[lesson.pk])).context["player_config"]
+    base = f"/media/{asset.output_name}"
+    assert config["storyboard"] == f"{base}/storyboard.vtt" and config["slides"] == f"{base}/slides.vtt"
+    assert config["poster"] == f"{base}/poster-640.jpg"
+    MediaAsset.objects.filter(pk=asset.pk).update(has_video=False)  # a sound recording has neither
+    config = client.get(reverse("lessons:lesson", args=[lesson.pk])).context["player_config"]
+    assert config["storyboard"] == "" and config["slides"] == ""

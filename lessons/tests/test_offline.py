@@ -56,6 +56,19 @@ def test_the_manifest_lists_the_lowest_rung_its_segments_the_poster_and_the_page
     assert data["bytes"] == sum(size or 0 for size in sizes.values())
 
 
+def test_the_manifest_keeps_the_storyboard_when_there_is_one_and_the_saved_lessons_page(client, lesson, ladder):  # noqa: F811
+    asset = lesson.media_asset
+    url = reverse("lessons:offline_manifest", args=[lesson.pk])
+    urls = [f["url"] for f in client.get(url).json()["files"]]
+    assert reverse("lessons:saved") in urls  # so the list opens offline
+    assert not any("storyboard" in u for u in urls)  # none on disk: nothing to fetch and fail on
+    (ladder / "storyboard.vtt").write_text("WEBVTT\n")
+    (ladder / "storyboard.jpg").write_bytes(b"j" * 700)
+    sizes = {f["url"]: f["size"] for f in client.get(url).json()["files"]}
+    assert sizes[asset.storyboard_url] == len("WEBVTT\n")
+    assert sizes[asset.storyboard_url.replace(".vtt", ".jpg")] == 700
+
+
 def test_the_manifest_keeps_the_captions(client, lesson, ladder):  # noqa: F811
     lesson.captions.save("lesson.vtt", ContentFile(b"WEBVTT\n"))
     urls = [f["url"] for f in client.get(reverse("lessons:offline_manifest", args=[lesson.pk])).json()["files"]]

@@ -109,11 +109,8 @@ def review_new(request, group_id):
 
 def _detail_context(request, review, *, comment_values=None, comment_error=None, score_values=None,
                     score_notes=None, general_notes=None, score_errors=None):
-    comments = svc.review_comments(review=review)
     duration = review.asset.duration or 0
-    for comment in comments:
-        comment.at_label = svc.moment_label(comment.at_seconds)
-        comment.left = round(min(100.0, 100.0 * comment.at_seconds / duration), 3) if duration else 0
+    comments = svc.comments_on_timeline(svc.review_comments(review=review), duration=duration)
     scoring = svc.review_scoring(review=review, user=request.user)
     if score_values is None and scoring.own is not None:
         saved = svc.record_scores(scoring.own)

@@ -3,8 +3,9 @@
    (/lessons/sw.js) answers from those caches. Lists the saved lessons on /lessons/saved/ and removes them.
 
    The worker is registered only when the viewer presses "save" or opens the saved lessons, never on a
-   plain visit. This script runs before player.js: when the lesson is saved, it points the player's "auto"
-   at the saved rung's own playlist (and, offline, every choice), so what plays is what the phone keeps. */
+   plain visit. This script runs before player.js: when the lesson is saved, it tells the player the saved
+   rung's own playlist, which "auto" plays offline or on a weak network (online on a good network it adapts
+   as usual, the kept rung still answered from the phone); offline, every choice plays the kept rung. */
 (function () {
   "use strict";
 
@@ -49,8 +50,9 @@
     var id = String(config.lesson);
     var entry = readSaved()[id];
     if (entry && entry.playlist) {
-      config.master = entry.playlist;  // the kept rung: plays from the phone, at no data cost
+      config.saved = entry.playlist;  // "auto" plays the kept rung offline or on a weak network (player.js)
       if (navigator.onLine === false) {
+        config.master = entry.playlist;
         Object.keys(config.renditions || {}).forEach(function (name) { config.renditions[name] = entry.playlist; });
         config.audio = "";
       }
