@@ -59,7 +59,9 @@ def offline_manifest(*, resource):
     asset = resource.media_asset
     rung = next((r for r in lesson_renditions(asset=asset) if not r.audio_only), None)
     # the page, and the saved-lessons list so that it opens offline too
-    files = [{"url": reverse("lessons:lesson", args=[resource.pk]), "size": None},
+    # (the page is fetched as the copy to keep, without any group's review comments, and kept under its URL)
+    page = reverse("lessons:lesson", args=[resource.pk])
+    files = [{"url": page, "fetch": f"{page}?offline=1", "size": None},
              {"url": reverse("lessons:saved"), "size": None}]
     files += [{"url": static(name), "size": _static_size(name)} for name in PAGE_STATIC]
     media = [asset.poster_url]

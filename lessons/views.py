@@ -17,8 +17,10 @@ def lesson_page(request, pk):
         raise Http404("This lesson has no playable video yet")
     renditions = lesson_renditions(asset=asset)
     duration = asset.duration or 0
-    # the teaching-research reviews of this video that the viewer may read: their comments mark the timeline
-    reviews = asset_reviews_readable(asset=asset, user=request.user)
+    # the teaching-research reviews of this video that the viewer may read: their comments mark the timeline.
+    # The copy "save for offline" keeps on the phone (?offline=1) has none: a phone may be shared.
+    kept_copy = request.GET.get("offline") == "1"
+    reviews = [] if kept_copy else asset_reviews_readable(asset=asset, user=request.user)
     marks = []
     for review in reviews:
         marks += comments_on_timeline(review.comments.all(), duration=duration)

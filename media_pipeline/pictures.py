@@ -1,6 +1,8 @@
 """Posters and storyboards (Pillow), from frames that media_pipeline.ffmpeg extracts."""
 import logging
 import math
+import os
+import shutil
 import tempfile
 from pathlib import Path
 
@@ -101,37 +103,44 @@ def make_storyboard(src, outdir, info):
 
 
 def make_slides(src, outdir, info):
-    """slides/NNN.jpg and slides.vtt (a cue per still, from its moment to the next) for sound-only viewing.
+    """slides/NNN.jpg and slides.vtt (a cue per still, from its moment to the next) for sound-only viewing,
+    into the published `outdir`: built aside and moved in, so a player finds the old set, the new or none.
 
     Best effort: a lesson whose stills cannot be made still plays, sound only with its poster."""
     if not info.has_video:
         return None
     outdir = Path(outdir)
-    folder = outdir / "slides"
-    folder.mkdir(exist_ok=True)
+    scratch = outdir.with_name(f"{outdir.name}.slides")
+    shutil.rmtree(scratch, ignore_errors=True)
     try:
-        times = ffmpeg.slide_stills(src, folder / "%03d.jpg", width=SLIDE_WIDTH, scene=SLIDE_SCENE,
+        scratch.mkdir(parents=True)
+        times = ffmpeg.slide_stills(src, scratch / "%05d.jpg", width=SLIDE_WIDTH, scene=SLIDE_SCENE,
                                     min_gap=SLIDE_MIN_GAP, max_gap=SLIDE_MAX_GAP)
-    except ffmpeg.TranscodeError as err:
+        files = sorted(scratch.glob("*.jpg"), key=lambda path: int(path.stem))
+        if not files or len(files) != len(times):  # a time we could not read: no still may show at a wrong one
+            raise ffmpeg.TranscodeError(f"{len(files)} stills for {len(times)} times")
+        stills = list(zip(times, files))
+        if len(stills) > SLIDE_MAX_COUNT:  # a restless camera: keep an even spread
+            step = len(stills) / SLIDE_MAX_COUNT
+            stills = [stills[int(i * step)] for i in range(SLIDE_MAX_COUNT)]
+        lines = ["WEBVTT", ""]
+        for index, (at, path) in enumerate(stills):
+            start = 0.0 if index == 0 else max(0.0, at)  # the first still stands from the start
+            end = stills[index + 1][0] if index + 1 < len(stills) else info.duration
+            lines += [f"{_vtt_time(start)} --> {_vtt_time(max(start, end))}", f"slides/{path.name}", ""]
+        (scratch / "slides.vtt").write_text("\n".join(lines), encoding="utf-8")
+        for path in set(files) - {path for _t, path in stills}:
+            path.unlink()
+        shutil.rmtree(outdir / "slides", ignore_errors=True)
+        vtt = scratch / "slides.vtt"
+        os.replace(vtt, outdir / "slides.vtt.tmp")
+        scratch.rename(outdir / "slides")
+        os.replace(outdir / "slides.vtt.tmp", outdir / "slides.vtt")
+        return outdir / "slides.vtt"
+    except Exception as err:  # noqa: BLE001 - stills are a help, never a reason to fail a lesson
         log.warning("no slides for %s: %s", src, err)
-        times = []
-    files = sorted(folder.glob("*.jpg"))
-    stills = list(zip(times, files))
-    if len(stills) > SLIDE_MAX_COUNT:  # a restless camera: keep an even spread
-        step = len(stills) / SLIDE_MAX_COUNT
-        stills = [stills[int(i * step)] for i in range(SLIDE_MAX_COUNT)]
-    for path in set(files) - {path for _t, path in stills}:
-        path.unlink()
-    if not stills:
-        folder.rmdir()
+        shutil.rmtree(scratch, ignore_errors=True)
         return None
-    first = stills[0][0]  # a source whose clock does not start at 0
-    lines = ["WEBVTT", ""]
-    for index, (at, path) in enumerate(stills):
-        end = stills[index + 1][0] if index + 1 < len(stills) else first + info.duration
-        lines += [f"{_vtt_time(at - first)} --> {_vtt_time(max(at, end) - first)}", f"slides/{path.name}", ""]
-    (outdir / "slides.vtt").write_text("\n".join(lines), encoding="utf-8")
-    return outdir / "slides.vtt"
 
 
 def _vtt_time(seconds):

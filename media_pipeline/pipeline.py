@@ -140,7 +140,7 @@ def chunk_plan(info):
 
 def staging_dirs(outdir):
     outdir = Path(outdir)
-    return {name: outdir.with_name(f"{outdir.name}.{name}") for name in ("partial", "partial2", "chunks")}
+    return {name: outdir.with_name(f"{outdir.name}.{name}") for name in ("partial", "partial2", "chunks", "slides")}
 
 
 def publish_first(src, outdir, plan, on_progress=None, progress_end=0.9):
@@ -158,7 +158,6 @@ def publish_first(src, outdir, plan, on_progress=None, progress_end=0.9):
         write_master(partial, result.variants)
         pictures.make_poster(src, partial, plan.info)
         pictures.make_storyboard(src, partial, plan.info)
-        pictures.make_slides(src, partial, plan.info)
         if outdir.exists():
             shutil.rmtree(outdir)
         partial.rename(outdir)
@@ -243,7 +242,7 @@ CHUNKS_END = 0.9
 
 def transcode(src, outdir, *, on_progress=None, on_playable=None, info=None, early_publish=True,
               dispatch_chunks=None):
-    """Turn `src` into OUTDIR/master.m3u8 + renditions + posters + storyboard. Raises MediaError.
+    """Turn `src` into OUTDIR/master.m3u8 + renditions + posters + storyboard + slides. Raises MediaError.
 
     With `early_publish`, the audio and lowest rungs are encoded and published first (one decode),
     `on_playable(result)` is called, and the higher rungs follow in a second decode and are added
@@ -256,9 +255,10 @@ def transcode(src, outdir, *, on_progress=None, on_playable=None, info=None, ear
     plan = LadderPlan.make(info or ffmpeg.probe(src), early_publish=early_publish)
     split_at = FIRST_PASS_SHARE if plan.rest else CHUNKS_END
     result = publish_first(src, outdir, plan, on_progress, split_at)
+    if plan.rest and on_playable:
+        on_playable(result)
+    pictures.make_slides(src, outdir, plan.info)  # a decode of its own: after the lesson is out, not before
     if plan.rest:
-        if on_playable:
-            on_playable(result)
         if plan.chunks and dispatch_chunks:
             dispatch_chunks(len(plan.chunks))
             return None

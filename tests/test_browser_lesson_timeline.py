@@ -1,7 +1,8 @@
 """The lesson page's scrubber and sound-only slides on a phone (360×640, touch), on a real transcoded lesson:
 dragging shows the storyboard picture of that moment and letting go seeks there; a group member sees the
-review markers and tapping one plays from its moment; sound only shows the still of the current slide and
-still fetches no video segment."""
+review markers and tapping one plays from its moment, while the copy saved for offline has none of them;
+turned sideways the picture fits and full screen asks for landscape; sound only shows the still of the
+current slide and still fetches no video segment."""
 import pytest
 
 from media_pipeline.models import MediaAsset
@@ -12,6 +13,7 @@ from research.reviews import comment_add, review_create
 from resources.models import Resource, ResourceType
 from tests.browser import PHONE, phone_page, screenshot, sign_in
 from tests.factories import GroupMembershipFactory, ResearchGroupFactory, ResourceFactory, UserFactory
+from tests.test_browser_offline import localhost
 from tests.test_browser_player import media_files, transcoded_lesson
 
 pytestmark = [pytest.mark.ffmpeg, pytest.mark.browser, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
@@ -31,7 +33,17 @@ def touch_drag(page, start, end, steps=6, release=True):
     return cdp
 
 
-def test_scrubbing_shows_the_storyboard_and_review_markers_play_from_their_moment(live_server, media_root, tmp_path):
+# Records what the page asks of screen.orientation (a headless browser has no screen to turn).
+ORIENTATION_SPY = """window.orientationAsked = [];
+if (screen.orientation) {
+  screen.orientation.lock = function (to) { window.orientationAsked.push(to); return Promise.resolve(); };
+  screen.orientation.unlock = function () { window.orientationAsked.push("unlock"); };
+}"""
+
+
+def test_scrubbing_shows_the_storyboard_and_review_markers_play_from_their_moment(live_server, media_root, tmp_path,
+                                                                                   monkeypatch):
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")  # one ORM update while Playwright's loop runs
     lesson, asset, _rungs = transcoded_lesson(tmp_path, seconds=24)
     teacher = lesson.uploaded_by
     group = ResearchGroupFactory(name="三年级语文教研组", is_private=True)
@@ -41,11 +53,13 @@ def test_scrubbing_shows_the_storyboard_and_review_markers_play_from_their_momen
     review = review_create(group=group, user=teacher, title="《秋天的雨》评课", resource=lesson)
     comment_add(review=review, user=observer, at="00:12", body="这里的提问很好，学生都举手了", point=None)
     url = f"/lessons/{lesson.pk}/"
+    base = localhost(live_server.url)  # a secure context, for saving offline at the end
 
     with phone_page() as page:
+        page.add_init_script(ORIENTATION_SPY)
         requests = []
         page.on("request", lambda request: requests.append(request.url))
-        sign_in(page, live_server.url, "zhangfang", url)
+        sign_in(page, base, "zhangfang", url)
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         bar = page.locator("#lesson-seek").bounding_box()
         player_box = page.locator(".lesson-player").bounding_box()
@@ -86,6 +100,40 @@ def test_scrubbing_shows_the_storyboard_and_review_markers_play_from_their_momen
         page.locator(".lesson-at").first.tap()
         page.wait_for_function(f"() => {VIDEO}.currentTime >= 12 && {VIDEO}.currentTime < 14", timeout=20_000)
 
+        # the phone turned sideways: the whole picture fits the screen, nothing scrolls sideways, and full
+        # screen fills it
+        page.set_viewport_size({"width": PHONE["height"], "height": PHONE["width"]})
+        page.locator(".lesson-player").scroll_into_view_if_needed()
+        box = page.locator(".lesson-player").bounding_box()
+        assert box["height"] <= PHONE["width"] and box["width"] <= PHONE["height"], box
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["height"]
+        screenshot(page, "lesson-landscape-640x360")
+
+        # full screen (a user gesture, as the control bar's button gives) asks the phone to turn sideways
+        page.set_viewport_size(PHONE)
+        gesture = page.context.new_cdp_session(page)
+        gesture.send("Runtime.evaluate", {"expression": f"{VIDEO}.requestFullscreen()", "userGesture": True,
+                                          "awaitPromise": True})
+        page.wait_for_function(f"() => document.fullscreenElement === {VIDEO}", timeout=5_000)
+        page.wait_for_function("() => window.orientationAsked.includes('landscape')", timeout=5_000)
+        screenshot(page, "lesson-fullscreen-360x640")
+        gesture.send("Runtime.evaluate", {"expression": "document.exitFullscreen()", "awaitPromise": True})
+        page.wait_for_function("() => window.orientationAsked.includes('unlock')", timeout=5_000)
+
+        # save for offline keeps a copy of the page without the group's comments: a phone may be shared
+        page.click("#lesson-save")
+        page.wait_for_selector("#lesson-offline[data-state='saved']", timeout=60_000)
+        kept_page = f"caches.open('kexiang-lesson-{lesson.pk}').then(c => c.match('{base}{url}')).then(r => r.text())"
+        kept = page.evaluate(kept_page)
+        assert 'id="lesson-seek"' in kept and 'class="lesson-mark"' not in kept and "这里的提问" not in kept
+        # a later visit (network first) refreshes the kept copy, still without them
+        Resource.objects.filter(pk=lesson.pk).update(title="《秋天的雨》微课（二）")
+        page.reload()
+        page.wait_for_function(f"() => {kept_page}.then(t => t.includes('（二）'))", timeout=10_000)
+        kept = page.evaluate(kept_page)
+        assert 'class="lesson-mark"' not in kept and "这里的提问" not in kept
+        assert page.locator(".lesson-mark").count() == 1  # while the member online still sees them
+
 
 def test_sound_only_shows_the_still_of_the_current_slide_and_no_video(live_server, media_root, tmp_path):
     # a "slide" of black for 6 s, then the test picture: the pipeline keeps a still of each
@@ -106,13 +154,13 @@ def test_sound_only_shows_the_still_of_the_current_slide_and_no_video(live_serve
         page.select_option("#lesson-quality", audio)
         page.evaluate(f"{VIDEO}.muted = true")
         page.click("#lesson-play")
-        page.wait_for_function(f"() => {VIDEO}.currentTime > 1 && {VIDEO}.getAttribute('poster').endsWith('slides/001.jpg')",
+        page.wait_for_function(f"() => {VIDEO}.currentTime > 1 && {VIDEO}.getAttribute('poster').endsWith('slides/00001.jpg')",
                                timeout=30_000)
         screenshot(page, "lesson-sound-only-slide-1-360x640")
-        page.wait_for_function(f"() => {VIDEO}.currentTime > 7 && {VIDEO}.getAttribute('poster').endsWith('slides/002.jpg')",
+        page.wait_for_function(f"() => {VIDEO}.currentTime > 7 && {VIDEO}.getAttribute('poster').endsWith('slides/00002.jpg')",
                                timeout=30_000)
         screenshot(page, "lesson-sound-only-slide-2-360x640")
-        assert any(u.endswith("/slides/002.jpg") for u in requests)
+        assert any(u.endswith("/slides/00002.jpg") for u in requests)
         files = media_files(requests, asset.uid)
         assert files and all(rung in {audio, "slides"} for rung, _name in files), files
         assert not any(rung in video_names for rung, _name in files)

@@ -87,6 +87,9 @@ def test_a_saved_lesson_plays_with_the_network_off_and_can_be_removed(live_serve
         Resource.objects.filter(pk=lesson.pk).update(title="《秋天的雨》微课（修订）")
         page.goto(url)
         assert "修订" in page.locator("h1").inner_text()
+        # the worker refreshes its copy in the background, after answering
+        page.wait_for_function(f"() => caches.open('{cache}').then(c => c.match('{url}')).then(r => r.text())"
+                               ".then(t => t.includes('修订'))", timeout=10_000)
         page.context.set_offline(True)
         page.reload()
         assert "修订" in page.locator("h1").inner_text()

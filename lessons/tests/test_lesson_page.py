@@ -134,7 +134,12 @@ def test_members_of_a_group_that_reviewed_the_lesson_see_its_comments_on_the_tim
     assert 'style="left: 50.000000%" data-seek="300.000000"' in html
     assert "《秋天的雨》评课" in html and reverse("research:review", args=[review.pk]) in html
     assert "这里的提问&lt;b&gt;很好&lt;/b&gt;" in html and "<b>很好</b>" not in html  # plain text
-    assert "00:00" in html and "10:00" in html  # the scrubber's ends
+    assert 'id="lesson-seek" min="0" max="600.000000"' in html and "<span>10:00</span>" in html  # the scrubber
+
+    # the copy "save for offline" keeps on the phone has none of it: a phone may be shared
+    kept = client.get(url + "?offline=1").content.decode()
+    assert 'id="lesson-seek"' in kept
+    assert 'class="lesson-mark"' not in kept and "板书" not in kept and "评课" not in kept
 
     # the same public lesson, seen by a teacher outside the group or by nobody signed in: no trace of it
     for viewer in (people.outsider, None):

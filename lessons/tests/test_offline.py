@@ -45,6 +45,8 @@ def test_the_manifest_lists_the_lowest_rung_its_segments_the_poster_and_the_page
     assert data["cache"] == f"kexiang-lesson-{lesson.pk}"
     assert data["rung"] == "240p" and data["playlist"] == f"{base}/240p/index.m3u8"
     assert sizes[reverse("lessons:lesson", args=[lesson.pk])] is None  # rendered: size known once fetched
+    page = next(f for f in data["files"] if f["url"] == reverse("lessons:lesson", args=[lesson.pk]))
+    assert page["fetch"] == page["url"] + "?offline=1"  # the copy to keep, without review comments
     assert sizes[f"{base}/240p/index.m3u8"] == len(PLAYLIST)
     assert sizes[f"{base}/240p/init.mp4"] == 100
     for n in range(3):
@@ -95,7 +97,7 @@ def test_the_service_worker_is_served_for_the_lessons_scope(client, db):
 
 def test_the_lesson_page_offers_saving_without_registering_the_worker(client, lesson):  # noqa: F811
     html = client.get(reverse("lessons:lesson", args=[lesson.pk])).content.decode()
-    assert 'id="lesson-offline" hidden' in html  # offline.js shows it where service workers exist
+    assert 'class="lesson-offline is-waiting" id="lesson-offline"' in html  # offline.js shows it where service workers exist
     assert reverse("lessons:offline_manifest", args=[lesson.pk]) in html
     assert html.index("js/offline.js") < html.index("js/player.js")  # it may point the player at the saved rung
     assert "serviceWorker.register" not in html

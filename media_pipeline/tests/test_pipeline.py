@@ -326,10 +326,10 @@ def test_a_lecture_gets_a_slide_at_each_change_of_picture_for_sound_only_viewing
     # the ETH lecture clip shows one slide, then another from 12 s
     result = transcode(SAMPLES / "opencast_scene-change_eth-lecture-slides.mov", tmp_path / "out")
     vtt = (result.outdir / "slides.vtt").read_text()
-    assert vtt.splitlines()[:6] == ["WEBVTT", "", "00:00:00.000 --> 00:00:12.000", "slides/001.jpg", "",
+    assert vtt.splitlines()[:6] == ["WEBVTT", "", "00:00:00.000 --> 00:00:12.000", "slides/00001.jpg", "",
                                    "00:00:12.000 --> 00:00:20.000"]
-    assert sorted(p.name for p in (result.outdir / "slides").iterdir()) == ["001.jpg", "002.jpg"]
-    with Image.open(result.outdir / "slides" / "002.jpg") as still:
+    assert sorted(p.name for p in (result.outdir / "slides").iterdir()) == ["00001.jpg", "00002.jpg"]
+    with Image.open(result.outdir / "slides" / "00002.jpg") as still:
         assert still.size == (320, 240)  # never enlarged beyond the source
 
 
@@ -342,3 +342,15 @@ def test_a_recording_without_cuts_still_gets_a_slide_a_minute_and_sound_gets_non
     assert starts == ["00:00:00.000", "00:00:06.000", "00:01:06.000", "00:02:06.000"]
     talk = transcode(lavfi_clip(tmp_path / "talk.m4a", seconds=5, video=False), tmp_path / "talk")
     assert not (talk.outdir / "slides.vtt").exists() and not (talk.outdir / "slides").exists()
+
+
+def test_stills_that_cannot_be_made_leave_the_lesson_playable_and_nothing_behind(tmp_path, monkeypatch):
+    def broken(*_args, **_kwargs):
+        raise ffmpeg.TranscodeError("slides: select failed")
+
+    monkeypatch.setattr(ffmpeg, "slide_stills", broken)
+    src = lavfi_clip(tmp_path / "clip.mp4", seconds=5, size="320x180")
+    result = transcode(src, tmp_path / "out")
+    assert (result.outdir / "master.m3u8").exists() and (result.outdir / "storyboard.vtt").exists()
+    assert not (result.outdir / "slides.vtt").exists() and not (result.outdir / "slides").exists()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["clip.mp4", "out"]  # no scratch folder left

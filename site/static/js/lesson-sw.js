@@ -29,16 +29,48 @@ function kept(url) {
   });
 }
 
-// A kept page is asked of the network first (a few seconds at most) so that it stays current, and the
-// answer replaces the kept copy; offline, slow or refused, the kept copy answers.
+// A kept page is asked of the network first (PAGE_WAIT_MS at most): its answer goes to the viewer, and the
+// kept copy is refreshed in the background from the page as rendered for keeping (?offline=1: without any
+// group's review comments, since a phone may be shared), with any CSS/JS it names that is not kept yet (new
+// file names after a deploy). Offline, slow or refused (404, 500), the kept copy answers; a redirect (e.g. to
+// sign in) is followed.
 var PAGE_WAIT_MS = 4000;
 
-function freshPage(request, key, cache, copy) {
-  var wait = new Promise(function (_resolve, reject) { setTimeout(reject, PAGE_WAIT_MS); });
-  return Promise.race([fetch(request), wait]).then(function (response) {
-    if (!response.ok || response.redirected) { return copy; }  // e.g. signed out: the kept page still plays
-    return cache.put(key, response.clone()).then(function () { return response; }, function () { return response; });
-  }).catch(function () { return copy; });
+function keepStatic(html, cache) {
+  var urls = [], pattern = /(?:src|href)="(\/static\/[^"?#]+)"/g, match;
+  while ((match = pattern.exec(html))) { urls.push(match[1]); }
+  return Promise.all(urls.map(function (url) {
+    return cache.match(url).then(function (there) {
+      if (there) { return undefined; }
+      return fetch(url, { credentials: "same-origin" }).then(function (response) {
+        return response.ok ? cache.put(url, response) : undefined;
+      });
+    });
+  }));
+}
+
+function refreshKept(key, cache) {
+  return fetch(key + "?offline=1", { credentials: "same-origin", redirect: "manual", cache: "no-cache" })
+    .then(function (response) {
+      if (!response.ok) { return undefined; }
+      return response.clone().text().then(function (html) {
+        return keepStatic(html, cache).then(function () { return cache.put(key, response); });
+      });
+    });
+}
+
+function page(event, key, cache, copy) {
+  var timer;
+  var network = fetch(event.request);
+  var late = new Promise(function (resolve) { timer = setTimeout(resolve, PAGE_WAIT_MS); });
+  event.waitUntil(network.then(function (response) {
+    return response.ok ? refreshKept(key, cache) : undefined;
+  }).catch(function () { /* offline: the kept copy stays as it is */ }));
+  return Promise.race([network.catch(function () { return undefined; }), late]).then(function (response) {
+    clearTimeout(timer);
+    if (response && (response.ok || response.type === "opaqueredirect")) { return response; }
+    return copy;
+  });
 }
 
 self.addEventListener("fetch", function (event) {
@@ -47,10 +79,10 @@ self.addEventListener("fetch", function (event) {
   var url = new URL(request.url);
   if (url.origin !== self.location.origin) { return; }
   // a saved lesson page is kept without its query string (e.g. ?from=...)
-  var page = request.mode === "navigate";
-  var key = page ? url.origin + url.pathname : request.url;
+  var navigate = request.mode === "navigate";
+  var key = navigate ? url.origin + url.pathname : request.url;
   event.respondWith(kept(key).then(function (found) {
     if (!found) { return fetch(request); }
-    return page ? freshPage(request, key, found[0], found[1]) : found[1];
+    return navigate ? page(event, key, found[0], found[1]) : found[1];
   }, function () { return fetch(request); }));
 });

@@ -67,7 +67,7 @@
     var progress = document.getElementById("lesson-offline-progress");
     var space = document.getElementById("lesson-offline-usage");
     var link = document.getElementById("lesson-offline-list");
-    box.hidden = false;
+    box.classList.remove("is-waiting");
 
     function showSaved(bytes) {
       box.setAttribute("data-state", "saved");
@@ -107,7 +107,7 @@
         function next() {
           if (i >= manifest.files.length) { return undefined; }
           var file = manifest.files[i++];
-          return fetch(file.url, { credentials: "same-origin", cache: "no-cache" }).then(function (response) {
+          return fetch(file.fetch || file.url, { credentials: "same-origin", cache: "no-cache" }).then(function (response) {
             if (!response.ok) { throw new Error(file.url + " " + response.status); }
             var copy = response.clone();
             return cache.put(file.url, response).then(function () { return copy.blob(); }).then(function (blob) {

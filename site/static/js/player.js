@@ -83,7 +83,8 @@
   function sourceFor(name) {
     if (name === "auto") {
       // a lesson saved on this phone (offline.js) plays from it when offline or on a weak network
-      return config.saved && (navigator.onLine === false || weakNetwork()) ? config.saved : config.master;
+      // (a browser that tells nothing of its network, iOS Safari or Firefox, is taken to be on a good one here)
+      return config.saved && (navigator.onLine === false || (connection && weakNetwork())) ? config.saved : config.master;
     }
     return config.renditions[name] || config.master;
   }
@@ -270,12 +271,24 @@
     if (nowLabel) { nowLabel.textContent = label(seconds); }
   }
 
-  // Play from `seconds`: before the first play, start there; after, jump.
+  // Play from `seconds`: before the first play, start there; after, jump. A jump asked for while the player
+  // is still starting (no metadata yet, seconds on 2G) is made once it can be, after the resume position.
+  var pendingJump = null;
   function seekTo(seconds) {
     seconds = Math.max(0, Math.min(seconds, lessonLength() || seconds));
     showNow(seconds);
     if (!started) { resumeAt = seconds; start(); return; }
-    try { video.currentTime = seconds; } catch (e) { /* not seekable yet: the player starts from there anyway */ }
+    if (video.readyState < 1) {
+      if (pendingJump === null) {
+        video.addEventListener("loadedmetadata", function () {
+          if (pendingJump !== null) { video.currentTime = pendingJump; pendingJump = null; }
+        }, { once: true });
+      }
+      pendingJump = seconds;
+      if (hls) { hls.stopLoad(); hls.startLoad(seconds); }  // fetch from there, not from where it began
+    } else {
+      try { video.currentTime = seconds; } catch (e) { /* not seekable yet */ }
+    }
     if (video.paused) { play(); }
   }
 
@@ -294,6 +307,12 @@
     });
     seekBar.addEventListener("pointerleave", function () { if (!dragging) { hidePreview(); } });
     seekBar.addEventListener("blur", function () { dragging = false; hidePreview(); });
+    // a drag let go where it began fires no "change": the bar must follow the lesson again all the same
+    ["pointerup", "pointercancel", "touchend", "touchcancel"].forEach(function (type) {
+      seekBar.addEventListener(type, function () {
+        window.setTimeout(function () { if (dragging) { dragging = false; hidePreview(); } }, 250);
+      });
+    });
   }
 
   function highlight(commentId) {
@@ -326,6 +345,17 @@
   video.addEventListener("durationchange", function () {
     if (seekBar && !config.duration && isFinite(video.duration)) { seekBar.max = String(video.duration); }
   });
+  /* -- full screen: a landscape lesson turns sideways on a phone held upright ------------------------- */
+  document.addEventListener("fullscreenchange", function () {
+    var orientation = window.screen && window.screen.orientation;
+    if (!orientation || !orientation.lock) { return; }
+    if (document.fullscreenElement === video && (video.videoWidth || 16) >= (video.videoHeight || 9)) {
+      orientation.lock("landscape").catch(function () { /* not allowed here: the viewer turns the phone */ });
+    } else if (!document.fullscreenElement && orientation.unlock) {
+      try { orientation.unlock(); } catch (e) { /* nothing was locked */ }
+    }
+  });
+
   video.addEventListener("timeupdate", function () { remember(false); });
   video.addEventListener("pause", function () { remember(true); });
   video.addEventListener("ended", function () { remember(true); });
