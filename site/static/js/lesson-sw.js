@@ -54,7 +54,9 @@ function refreshKept(key, cache) {
     .then(function (response) {
       if (!response.ok) { return undefined; }
       return response.clone().text().then(function (html) {
-        return keepStatic(html, cache).then(function () { return cache.put(key, response); });
+        // one copy per page: drop every stored variant (Vary: Cookie) before keeping the new one
+        return keepStatic(html, cache).then(function () { return cache.delete(key, { ignoreVary: true }); })
+          .then(function () { return cache.put(key, response); });
       });
     });
 }
