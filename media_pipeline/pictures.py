@@ -102,15 +102,14 @@ def make_storyboard(src, outdir, info):
     return sprite
 
 
-def make_slides(src, outdir, info):
+def make_slides(src, outdir, info, *, scratch):
     """slides/NNN.jpg and slides.vtt (a cue per still, from its moment to the next) for sound-only viewing,
-    into the published `outdir`: built aside and moved in, so a player finds the old set, the new or none.
+    into the published `outdir`: built in `scratch` and moved in, so a player finds the old set, the new or none.
 
     Best effort: a lesson whose stills cannot be made still plays, sound only with its poster."""
     if not info.has_video:
         return None
-    outdir = Path(outdir)
-    scratch = outdir.with_name(f"{outdir.name}.slides")
+    outdir, scratch = Path(outdir), Path(scratch)
     shutil.rmtree(scratch, ignore_errors=True)
     try:
         scratch.mkdir(parents=True)
@@ -128,18 +127,17 @@ def make_slides(src, outdir, info):
             start = 0.0 if index == 0 else max(0.0, at)  # the first still stands from the start
             end = stills[index + 1][0] if index + 1 < len(stills) else info.duration
             lines += [f"{_vtt_time(start)} --> {_vtt_time(max(start, end))}", f"slides/{path.name}", ""]
-        (scratch / "slides.vtt").write_text("\n".join(lines), encoding="utf-8")
         for path in set(files) - {path for _t, path in stills}:
             path.unlink()
+        (outdir / "slides.vtt.tmp").write_text("\n".join(lines), encoding="utf-8")
         shutil.rmtree(outdir / "slides", ignore_errors=True)
-        vtt = scratch / "slides.vtt"
-        os.replace(vtt, outdir / "slides.vtt.tmp")
         scratch.rename(outdir / "slides")
         os.replace(outdir / "slides.vtt.tmp", outdir / "slides.vtt")
         return outdir / "slides.vtt"
     except Exception as err:  # noqa: BLE001 - stills are a help, never a reason to fail a lesson
         log.warning("no slides for %s: %s", src, err)
         shutil.rmtree(scratch, ignore_errors=True)
+        (outdir / "slides.vtt.tmp").unlink(missing_ok=True)
         return None
 
 

@@ -257,7 +257,8 @@ def transcode(src, outdir, *, on_progress=None, on_playable=None, info=None, ear
     result = publish_first(src, outdir, plan, on_progress, split_at)
     if plan.rest and on_playable:
         on_playable(result)
-    pictures.make_slides(src, outdir, plan.info)  # a decode of its own: after the lesson is out, not before
+    # a decode of its own: after the lesson is out, not before
+    pictures.make_slides(src, outdir, plan.info, scratch=staging_dirs(outdir)["slides"])
     if plan.rest:
         if plan.chunks and dispatch_chunks:
             dispatch_chunks(len(plan.chunks))

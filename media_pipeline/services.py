@@ -141,8 +141,8 @@ class TranscodeJob:
 
     def fail(self, error: MediaError):
         asset = self.asset
-        for name in ("partial", "partial2", "chunks", "slides"):
-            shutil.rmtree(pipeline.staging_dirs(self.outdir)[name], ignore_errors=True)
+        for folder in pipeline.staging_dirs(self.outdir).values():
+            shutil.rmtree(folder, ignore_errors=True)
         asset.state, asset.finished_at = MediaAsset.State.FAILED, timezone.now()
         # Stored as the English message id and translated when shown, in the reader's language.
         with translation.override(None):

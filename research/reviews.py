@@ -26,7 +26,7 @@ from .models import (
     ReviewComment,
     ScalePoint,
 )
-from .selectors import group_can_read, observation_records_scored
+from .selectors import group_can_read, observation_records_scored, review_comments_in_time_order
 
 COMMENT_MAX_CHARS = 2000
 NOTE_MAX_CHARS = 500
@@ -235,7 +235,7 @@ def comment_add(*, review, user, at, body, point=None) -> ReviewComment:
 
 
 def review_comments(*, review):
-    return list(review.comments.select_related("author", "point").order_by("at_seconds", "id"))
+    return list(review_comments_in_time_order().filter(review=review))
 
 
 def comments_on_timeline(comments, *, duration):

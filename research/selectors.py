@@ -75,16 +75,20 @@ def groups_readable_q(*, user, field="group") -> Q:
     return Q(**{f"{field}__in": GroupMembership.objects.filter(user=user).values("group")})
 
 
+def review_comments_in_time_order():
+    """Review comments as every page lists them: by moment, with author and scale point."""
+    return ReviewComment.objects.select_related("author", "point").order_by("at_seconds", "id")
+
+
 def asset_reviews_readable(*, asset, user):
     """The lesson reviews of one video in groups `user` may read, newest first, each with its comments in
     time order (`review.comments.all()`): what the lesson page marks on its timeline."""
     if not user.is_authenticated:
         return []
-    comments = ReviewComment.objects.select_related("author", "point").order_by("at_seconds", "id")
     return list(
         LessonReview.objects.filter(groups_readable_q(user=user), asset=asset)
         .select_related("group")
-        .prefetch_related(Prefetch("comments", queryset=comments))
+        .prefetch_related(Prefetch("comments", queryset=review_comments_in_time_order()))
         .order_by("-created_at")
     )
 
