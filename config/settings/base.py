@@ -103,6 +103,16 @@ DATABASES = {
         conn_max_age=int(os.environ.get("DATABASE_CONN_MAX_AGE", "0")),
     )
 }
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    # The embedded default takes concurrent writes from several app-server threads and processes and the
+    # Celery worker: readers never wait for a writer (WAL), a writer waits its turn instead of failing
+    # (busy timeout), and a transaction takes the write lock when it begins (IMMEDIATE), so two that read
+    # and then write cannot deadlock into "database is locked".
+    DATABASES["default"].setdefault("OPTIONS", {}).update({
+        "transaction_mode": "IMMEDIATE",
+        "timeout": int(os.environ.get("KEXIANG_SQLITE_TIMEOUT", "30")),
+        "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL",
+    })
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # People: a custom user with a role and a school; sign in with a username or a phone number.
@@ -203,6 +213,8 @@ WAGTAIL_SITE_NAME = "课享 Kexiang"
 WAGTAILADMIN_BASE_URL = os.environ.get("KEXIANG_BASE_URL", "http://127.0.0.1:8000")
 WAGTAILDOCS_EXTENSIONS = ["pdf", "ppt", "pptx", "doc", "docx", "xls", "xlsx", "odt", "odp", "txt", "zip"]
 
+# Demo content (logins with a published password): only the embedded default (dev.py) or DEBUG loads it.
+KEXIANG_DEMO_CONTENT_ALLOWED = False
 # Where the third-party demo data lives (never committed; see README.md).
 KEXIANG_SHARED_DATA_DIR = Path(os.environ.get("KEXIANG_SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
 

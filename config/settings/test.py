@@ -22,7 +22,7 @@ CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_BROKER_URL = "memory://"
 CELERY_RESULT_BACKEND = "cache+memory://"
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
-    DATABASES["default"]["TEST"] = {"NAME": ":memory:"}
+    DATABASES["default"]["TEST"] = {"NAME": str(Path(tempfile.mkdtemp(prefix="kexiang-test-db-")) / "test.sqlite3")}
 
 # Tests use the database search unless a test asks for Elasticsearch (search/tests/conftest.py), which
 # then reads the cluster from here and uses an alias of its own.

@@ -12,12 +12,12 @@ class Command(BaseCommand):
         parser.add_argument("--force", action="store_true", help="load again even if demo content is there")
         parser.add_argument("--shared-dir", default=None, help="folder of the third-party data (default ../shared/data)")
         parser.add_argument("--allow-without-debug", action="store_true",
-                            help="load even when DEBUG is off (demo logins have a published password)")
+                            help="load even on production settings with DEBUG off (demo logins have a published password)")
 
     def handle(self, *args, force, shared_dir, allow_without_debug, **options):
-        if not settings.DEBUG and not allow_without_debug:
-            raise CommandError("示例数据含公开密码的账号，生产环境不加载 (DEBUG is off: demo logins have a published "
-                               "password; pass --allow-without-debug on a throw-away machine).")
+        if not (settings.DEBUG or settings.KEXIANG_DEMO_CONTENT_ALLOWED or allow_without_debug):
+            raise CommandError("示例数据含公开密码的账号，生产环境不加载 (production settings, DEBUG is off: demo logins "
+                               "have a published password; pass --allow-without-debug on a throw-away machine).")
         if demo_is_loaded() and not force:
             self.stdout.write("示例数据已加载，跳过 (demo content already loaded; --force to reload).")
             return
