@@ -19,6 +19,7 @@ def pytest_collection_modifyitems(config, items):
         "shared_data": SHARED_DATA.is_dir(),
         "search": bool(os.environ.get("ELASTICSEARCH_URL")),
         "office": bool(shutil.which("soffice") and shutil.which("pdftoppm") and shutil.which("pdfinfo")),
+        "nginx": bool(shutil.which("nginx") or Path("/usr/sbin/nginx").exists()),
     }
     reasons = {
         "integration": "needs DATABASE_URL=postgres://… and REDIS_URL (see scripts/services/)",
@@ -27,6 +28,7 @@ def pytest_collection_modifyitems(config, items):
         "shared_data": f"needs {SHARED_DATA}",
         "search": "needs ELASTICSEARCH_URL",
         "office": "needs LibreOffice and poppler (soffice, pdftoppm, pdfinfo)",
+        "nginx": "needs Debian's nginx (apt-get install nginx)",
     }
     missing_required = [name for name in required if not available.get(name)]
     if missing_required:
@@ -101,3 +103,36 @@ def migration_data(request):
         Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
     if not HomePage.objects.exists():
         importlib.import_module("resources.migrations.0002_seed_vocabulary_and_home").create_homepage(apps, None)
+
+
+@pytest.fixture
+def served(transactional_db, media_root, settings, tmp_path):
+    """Starts the real app server (gunicorn, config/gunicorn.py) on this test's committed data, and with
+    via="nginx" nginx in front of it (deploy/nginx/kexiang.conf, files by X-Accel-Redirect). Returns its URL."""
+    from tests.serving import AppServer, Nginx
+
+    # passwords the server can check: it has production's hashers, not the tests' fast MD5 (scrypt is quick enough)
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.ScryptPasswordHasher",
+                                 "django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    settings.PRIVATE_MEDIA_ROOT.mkdir()
+    settings.KEXIANG_UPLOAD_DIR = tmp_path / "uploads"
+    running = []
+
+    def start(*, via="django", env=None, **options):
+        env = dict(env or {})
+        if via == "nginx":
+            env.setdefault("KEXIANG_FILE_SERVING", "nginx")
+            env.setdefault("KEXIANG_PROXY_COUNT", "1")
+        server = AppServer(env=env, **options)
+        running.append(server)
+        server.start()
+        if via != "nginx":
+            return server.url
+        proxy = Nginx(server)
+        running.append(proxy)
+        return proxy.start().url
+
+    yield start
+    for thing in reversed(running):
+        thing.stop()

@@ -1,11 +1,12 @@
 from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.http import JsonResponse
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
+
+import protected_media.views
 
 
 def healthz(request):
@@ -29,7 +30,6 @@ urlpatterns = [
     path("uploads/", include("media_pipeline.upload_urls")),
 ]
 
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
-
+# Stored files, each to whoever may see what it belongs to (protected_media.access), never a plain folder.
+urlpatterns += [path(settings.MEDIA_URL.lstrip("/") + "<path:name>", protected_media.views.media, name="media")]
 urlpatterns += [path("", include(wagtail_urls))]

@@ -139,3 +139,15 @@ def group_member_list(*, group):
     from accounts.models import User
 
     return User.objects.filter(group_memberships__group=group).order_by("full_name", "username")
+
+
+def asset_readable_in_groups(*, user, asset) -> bool:
+    """True when a group `user` may read reviews or polishes this video (评课, 磨课): its members watch it there."""
+    from .models import PolishingRound
+
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser:
+        return True
+    return (LessonReview.objects.filter(groups_readable_q(user=user), asset=asset).exists()
+            or PolishingRound.objects.filter(groups_readable_q(user=user, field="record__group"), asset=asset).exists())

@@ -483,9 +483,9 @@ class PreviewJob:
                 log.error("preview of resource %s: attachment %s is missing", resource.pk, resource.attachment.name)
                 raise PreviewUnavailableError(f"attachment missing from storage: {error}") from error
             rendered = render_pages(source, extension, work, pages=preview_page_limit())
-            # An unguessable folder: media is served without a permission check, so page images of a
-            # school-only resource must not be reachable by counting ids.
-            folder = f"previews/{uuid.uuid4().hex}"
+            # The resource's id tells protected_media whose pages these are; the random part keeps an old
+            # set's URLs from showing a new file's pages.
+            folder = f"previews/{resource.pk}-{uuid.uuid4().hex}"
             for number, image in enumerate(rendered.images, start=1):
                 with image.open("rb") as handle:
                     self.stored.append(self.storage.save(f"{folder}/page-{number}.jpg", File(handle)))

@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "research.apps.ResearchConfig",
     "search.apps.SearchConfig",
     "media_pipeline.apps.MediaPipelineConfig",
+    "protected_media.apps.ProtectedMediaConfig",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -156,6 +157,13 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Every file under MEDIA_URL goes through protected_media (who may read it: the page rules). "django": Django
+# streams it (the embedded default); "nginx": Django decides and answers X-Accel-Redirect to one of these
+# internal nginx locations, which send the bytes (deploy/nginx/kexiang.conf).
+KEXIANG_FILE_SERVING = os.environ.get("KEXIANG_FILE_SERVING", "django")
+KEXIANG_ACCEL_PREFIXES = {"media": "/_protected/media/", "private": "/_protected/private/"}
+# Wagtail documents (in lesson plans) are served by Wagtail's view, which asks protected_media first.
+WAGTAILDOCS_SERVE_METHOD = "serve_view"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 
 # Cache: Redis when REDIS_URL is set, process memory otherwise.

@@ -4,11 +4,13 @@ import uuid
 
 from django.contrib import messages
 from django.db.models import Prefetch
-from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
+
+from protected_media.access import post_attachment_file
+from protected_media.sending import send_file
 
 from .. import services
 from ..exceptions import ResearchError
@@ -110,14 +112,7 @@ def thread_new(request, group_id):
 def attachment_download(request, attachment_id):
     attachment = get_readable(PostAttachment.objects.select_related("post__thread__group"), user=request.user,
                               group_of=lambda a: a.post.thread.group, pk=attachment_id)
-    try:
-        handle = attachment.file.open("rb")
-    except FileNotFoundError:
-        raise Http404
-    response = FileResponse(handle, as_attachment=True, filename=attachment.original_filename)
-    response["Cache-Control"] = "private, no-store"
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return send_file(request, post_attachment_file(attachment), as_attachment=True, filename=attachment.original_filename)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

@@ -4,12 +4,15 @@ import re
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
-from django.http import FileResponse, Http404, HttpResponseRedirect, JsonResponse
+from django.http import Http404, HttpResponseRedirect, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+
+from protected_media.access import resource_file
+from protected_media.sending import send_file
 
 from ..models import PrepItem, Resource, Stage, Subject
 from ..previews import extension_of
@@ -96,12 +99,11 @@ def download_filename(resource):
 def resource_download(request, pk):
     resource = _visible_resource(request, pk)
     if resource.attachment:
-        try:
-            handle = resource.attachment.open("rb")
-        except FileNotFoundError as error:
-            raise Http404(gettext("The file of this resource is missing. Tell the uploader or an admin.")) from error
+        if not resource.attachment.storage.exists(resource.attachment.name):
+            raise Http404(gettext("The file of this resource is missing. Tell the uploader or an admin."))
         resource_record_download(resource=resource)
-        response = FileResponse(handle, as_attachment=True, filename=download_filename(resource))
+        response = send_file(request, resource_file(resource, resource.attachment.name, "attachment"),
+                             as_attachment=True, filename=download_filename(resource))
         if resource.licence_info:
             response["Link"] = f'<{resource.licence_info.url}>; rel="license"'
         return response

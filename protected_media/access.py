@@ -1,0 +1,210 @@
+"""Who may read which stored file: the one place that decides, for every kind of file.
+
+A file is readable by whoever may see what it belongs to, by the same rules the pages use:
+- a resource's attachment, page previews and captions: its resource (`resources.selectors.resource_visible_q`);
+- a video's ladder (`hls/<uid>/…`: playlists, segments, poster, storyboard, slide stills): its owner, anyone
+  who may see a resource showing it, and the members of a group reviewing or polishing it
+  (`research.selectors.asset_readable_in_groups`);
+- an image or document of the Wagtail library (in a lesson plan): whoever may see a resource or a live page
+  that uses it, and people with admin access;
+- a file posted in a 教研 thread: the thread's group members (`research.selectors.group_can_read`).
+Anything else under the media root (half-made ladders, files nobody links) is not served at all.
+
+`media_file(name)` finds what a name under MEDIA_ROOT belongs to. A file is *public* when anyone may read
+it; public files are cacheable by browsers and proxies, the rest are private to the reader.
+"""
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Callable
+
+from django.contrib.contenttypes.models import ContentType
+
+MEDIA, PRIVATE = "media", "private"  # the two roots: MEDIA_ROOT and PRIVATE_MEDIA_ROOT
+
+_PREVIEW_RE = re.compile(r"^previews/(?:(?P<pk>\d+)-)?(?P<key>[0-9a-f]{32})/page-\d+\.jpg$")
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    root: str  # MEDIA or PRIVATE
+    name: str  # relative to the root, as the storage names it
+    kind: str  # "attachment", "preview", "captions", "ladder", "image", "document", "post_attachment"
+    is_public: bool
+    readable: Callable  # readable(user) -> bool
+
+    def readable_by(self, user) -> bool:
+        return self.is_public or self.readable(user)
+
+
+# ---------------------------------------------------------------------------------------------------
+# The owners' rules
+# ---------------------------------------------------------------------------------------------------
+
+def resource_is_public(resource) -> bool:
+    from resources.models import Resource
+
+    return resource.live and resource.visibility == Resource.Visibility.PUBLIC
+
+
+def resource_readable(user, resource) -> bool:
+    from resources.models import Resource
+    from resources.selectors import resource_visible_q
+
+    return resource_is_public(resource) or Resource.objects.filter(resource_visible_q(user), pk=resource.pk).exists()
+
+
+def asset_is_public(asset) -> bool:
+    from resources.models import Resource
+
+    return asset.resources.filter(live=True, visibility=Resource.Visibility.PUBLIC).exists()
+
+
+def asset_readable(user, asset) -> bool:
+    from research.selectors import asset_readable_in_groups
+    from resources.selectors import resource_visible_q
+
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or asset.owner_id == user.pk:
+        return True
+    return asset.resources.filter(resource_visible_q(user)).exists() or asset_readable_in_groups(user=user, asset=asset)
+
+
+def post_attachment_readable(user, attachment) -> bool:
+    from research.selectors import group_can_read
+
+    return user.is_authenticated and group_can_read(user=user, group=attachment.post.thread.group)
+
+
+def _library_users(obj):
+    """Resources and live pages that use a Wagtail image or document (Wagtail's reference index)."""
+    from wagtail.models import Page, ReferenceIndex
+
+    from resources.models import Resource
+
+    references = ReferenceIndex.get_references_to(obj)
+    resource_ct, page_ct = ContentType.objects.get_for_model(Resource), ContentType.objects.get_for_model(Page)
+    resource_ids = references.filter(base_content_type=resource_ct).values_list("object_id", flat=True)
+    page_ids = references.filter(base_content_type=page_ct).values_list("object_id", flat=True)
+    resources = Resource.objects.filter(pk__in=[int(i) for i in resource_ids if i.isdigit()])
+    pages = Page.objects.filter(pk__in=[int(i) for i in page_ids if i.isdigit()], live=True)
+    return resources, pages
+
+
+def library_file_is_public(obj) -> bool:
+    from resources.models import Resource
+
+    resources, pages = _library_users(obj)
+    return pages.exists() or resources.filter(live=True, visibility=Resource.Visibility.PUBLIC).exists()
+
+
+def library_file_readable(user, obj) -> bool:
+    from resources.selectors import resource_visible_q
+
+    if not user.is_authenticated:
+        return False
+    if user.is_superuser or user.has_perm("wagtailadmin.access_admin"):
+        return True
+    resources, _pages = _library_users(obj)
+    return resources.filter(resource_visible_q(user)).exists()
+
+
+# ---------------------------------------------------------------------------------------------------
+# From a name under MEDIA_ROOT to what it belongs to
+# ---------------------------------------------------------------------------------------------------
+
+def media_file(name: str) -> StoredFile | None:
+    """What the file `name` (relative to MEDIA_ROOT, as in a /media/ URL) belongs to; None: not served."""
+    if not name or name.startswith("/") or "\\" in name or any(part in ("", ".", "..") for part in name.split("/")):
+        return None
+    head = name.split("/", 1)[0]
+    finder = _FINDERS.get(head)
+    return finder(name) if finder else None
+
+
+def _ladder(name):
+    from media_pipeline.models import MediaAsset
+
+    parts = name.split("/")
+    if len(parts) < 3:
+        return None
+    try:
+        uid = uuid.UUID(parts[1])
+    except ValueError:
+        return None
+    if str(uid) != parts[1]:  # "<uid>.partial", "<uid>.slides" and other work folders are never served
+        return None
+    asset = MediaAsset.objects.filter(uid=uid).only("pk", "owner_id").first()
+    if asset is None:
+        return None
+    return StoredFile(MEDIA, name, "ladder", asset_is_public(asset), lambda user: asset_readable(user, asset))
+
+
+def resource_file(resource, name, kind) -> StoredFile:
+    """A file of `resource` (its attachment, a preview page, its captions)."""
+    return StoredFile(MEDIA, name, kind, resource_is_public(resource), lambda user: resource_readable(user, resource))
+
+
+def _resource_field(field, kind):
+    def find(name):
+        from resources.models import Resource
+
+        resource = Resource.objects.filter(**{field: name}).first()
+        return resource_file(resource, name, kind) if resource else None
+    return find
+
+
+def _preview(name):
+    from resources.models import Resource
+
+    match = _PREVIEW_RE.match(name)
+    if not match:
+        return None
+    if match["pk"]:
+        candidates = Resource.objects.filter(pk=int(match["pk"]))
+    else:  # made before previews carried their resource's id: look for the folder in the page lists
+        candidates = Resource.objects.filter(preview_pages__icontains=f"previews/{match['key']}/")
+    resource = next((r for r in candidates if name in (r.preview_pages or [])), None)
+    return resource_file(resource, name, "preview") if resource else None
+
+
+def _image(name):
+    from wagtail.images import get_image_model
+
+    Image = get_image_model()
+    image = Image.objects.filter(file=name).first()
+    if image is None:
+        rendition = Image.get_rendition_model().objects.filter(file=name).select_related("image").first()
+        image = rendition.image if rendition else None
+    if image is None:
+        return None
+    return StoredFile(MEDIA, name, "image", library_file_is_public(image), lambda user: library_file_readable(user, image))
+
+
+def document_file(document) -> StoredFile:
+    return StoredFile(MEDIA, document.file.name, "document", library_file_is_public(document),
+                      lambda user: library_file_readable(user, document))
+
+
+def _document(name):
+    from wagtail.documents import get_document_model
+
+    document = get_document_model().objects.filter(file=name).first()
+    return document_file(document) if document else None
+
+
+def post_attachment_file(attachment) -> StoredFile:
+    return StoredFile(PRIVATE, attachment.file.name, "post_attachment", False,
+                      lambda user: post_attachment_readable(user, attachment))
+
+
+_FINDERS = {
+    "hls": _ladder,
+    "resources": _resource_field("attachment", "attachment"),
+    "captions": _resource_field("captions", "captions"),
+    "previews": _preview,
+    "original_images": _image,
+    "images": _image,
+    "documents": _document,
+}

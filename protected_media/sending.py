@@ -1,0 +1,142 @@
+"""Sending a stored file once `access` has said who may read it.
+
+Two ways, one setting (KEXIANG_FILE_SERVING):
+- "django" (the embedded default): Django streams the file itself, with conditional GET (ETag,
+  Last-Modified) and single byte ranges (206), which native HLS players and <video> seeking ask for;
+- "nginx" (at scale): Django answers with `X-Accel-Redirect` to an `internal` nginx location
+  (KEXIANG_ACCEL_PREFIXES) and nginx sends the bytes, ranges and all; Django never reads the file.
+
+Caching: a public file may be kept by browsers and shared caches (a day; playlists and cue files, which a
+transcode may still replace, a minute); any other file is `private` to the reader's browser and varies on
+the session cookie, so no shared cache ever hands it to someone else.
+"""
+import mimetypes
+import re
+from pathlib import Path
+from urllib.parse import quote
+
+from django.conf import settings
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.utils.cache import get_conditional_response, patch_vary_headers
+from django.utils.http import content_disposition_header, http_date
+
+from .access import MEDIA
+
+CONTENT_TYPES = {
+    ".m3u8": "application/vnd.apple.mpegurl",
+    ".m4s": "video/iso.segment",
+    ".mp4": "video/mp4",
+    ".m4a": "audio/mp4",
+    ".ts": "video/mp2t",
+    ".aac": "audio/aac",
+    ".vtt": "text/vtt; charset=utf-8",
+    ".jpg": "image/jpeg",
+}
+CHANGING = (".m3u8", ".vtt")  # a transcode may still replace these (early publish swaps the master playlist)
+PUBLIC_MAX_AGE, PUBLIC_CHANGING_MAX_AGE, PRIVATE_MAX_AGE = 86400, 60, 600
+_RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_BLOCK = 256 * 1024
+
+
+def root_path(root: str) -> Path:
+    return Path(settings.MEDIA_ROOT if root == MEDIA else settings.PRIVATE_MEDIA_ROOT)
+
+
+def content_type_of(name: str) -> str:
+    suffix = Path(name).suffix.lower()
+    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+
+
+def cache_control(name: str, *, public: bool) -> str:
+    changing = Path(name).suffix.lower() in CHANGING
+    if public:
+        return f"public, max-age={PUBLIC_CHANGING_MAX_AGE if changing else PUBLIC_MAX_AGE}"
+    return "private, no-cache" if changing else f"private, max-age={PRIVATE_MAX_AGE}"
+
+
+def send_file(request, stored, *, filename=None, as_attachment=False):
+    """The response that delivers `stored` (an access.StoredFile the reader may read)."""
+    if settings.KEXIANG_FILE_SERVING == "nginx":
+        response = HttpResponse(content_type=content_type_of(stored.name))
+        response["X-Accel-Redirect"] = settings.KEXIANG_ACCEL_PREFIXES[stored.root] + quote(stored.name)
+    else:
+        response = _stream(request, _path_of(stored), content_type_of(stored.name))
+    response["Cache-Control"] = cache_control(stored.name, public=stored.is_public)
+    if not stored.is_public:
+        patch_vary_headers(response, ("Cookie",))
+    if as_attachment or filename:
+        response["Content-Disposition"] = content_disposition_header(as_attachment, filename or Path(stored.name).name)
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def _path_of(stored) -> Path:
+    base = root_path(stored.root).resolve()
+    path = (base / stored.name).resolve()
+    if base not in path.parents or not path.is_file():
+        raise Http404
+    return path
+
+
+def _stream(request, path: Path, content_type: str):
+    stat = path.stat()
+    size = stat.st_size
+    etag = f'"{stat.st_mtime_ns:x}-{size:x}"'
+    last_modified = http_date(stat.st_mtime)
+    headers = {"ETag": etag, "Last-Modified": last_modified, "Accept-Ranges": "bytes"}
+    not_modified = get_conditional_response(request, etag=etag, last_modified=int(stat.st_mtime))
+    if not_modified is not None:
+        for key, value in headers.items():
+            not_modified[key] = value
+        return not_modified
+    start, end, status = 0, size - 1, 200
+    wanted = request.headers.get("Range", "").strip()
+    if_range = request.headers.get("If-Range", "").strip()
+    if wanted and (not if_range or if_range in (etag, last_modified)):
+        parsed = _byte_range(wanted, size)
+        if parsed is None:
+            response = HttpResponse(status=416)
+            response["Content-Range"] = f"bytes */{size}"
+            return response
+        if parsed:
+            (start, end), status = parsed, 206
+    length = max(0, end - start + 1)
+    if request.method == "HEAD":
+        response = HttpResponse(status=status, content_type=content_type)
+    else:
+        response = StreamingHttpResponse(_read(path, start, length), status=status, content_type=content_type)
+    response["Content-Length"] = str(length)
+    if status == 206:
+        response["Content-Range"] = f"bytes {start}-{end}/{size}"
+    for key, value in headers.items():
+        response[key] = value
+    return response
+
+
+def _byte_range(header: str, size: int):
+    """(start, end) of a single `bytes=` range; () when the header is not one we serve (send it all);
+    None when it cannot be satisfied (416)."""
+    match = _RANGE_RE.match(header)
+    if not match or not (match[1] or match[2]):
+        return ()  # several ranges, or another unit: the whole file, as RFC 9110 allows
+    if not match[1]:  # the last N bytes
+        suffix = int(match[2])
+        if suffix == 0 or size == 0:
+            return None
+        return max(0, size - suffix), size - 1
+    start = int(match[1])
+    end = min(int(match[2]), size - 1) if match[2] else size - 1
+    if start >= size or (match[2] and int(match[2]) < start):
+        return None
+    return start, end
+
+
+def _read(path: Path, start: int, length: int):
+    with path.open("rb") as handle:
+        handle.seek(start)
+        while length > 0:
+            block = handle.read(min(_BLOCK, length))
+            if not block:
+                return
+            length -= len(block)
+            yield block
