@@ -124,7 +124,7 @@ def params_from_query_dict(data):
             _("Only the first %(max)s results can be paged through; add a filter or more words to narrow the search.")
             % {"max": MAX_RESULTS}
         )
-    return SearchParams(q=(data.get("q") or "")[:200], filters=filters, sort=sort, page=page, page_size=page_size)
+    return SearchParams(q=text.bounded_query(data.get("q")), filters=filters, sort=sort, page=page, page_size=page_size)
 
 
 @dataclasses.dataclass

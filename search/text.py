@@ -87,6 +87,17 @@ def grams(text):
     return out
 
 
+QUERY_MAX_CHARS = 100
+QUERY_MAX_WORDS = 12
+
+
+def bounded_query(raw, *, chars=QUERY_MAX_CHARS, words=QUERY_MAX_WORDS):
+    """What a person typed into a search or filter box, cut to a size every query can afford: at most
+    `chars` characters and `words` space-separated words (a pasted page must not become a thousand-term
+    query). Every free-text box passes through this before its text reaches the database or the cluster."""
+    return " ".join(str(raw or "")[: chars * 2].split()[:words])[:chars]
+
+
 _state = {"tokenizer": None}
 _extra_words = set()
 _lock = threading.Lock()

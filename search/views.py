@@ -7,6 +7,7 @@ from django.views.decorators.http import require_GET
 from resources.models import ResourceType
 
 from .selectors import SearchParams, params_from_query_dict, resource_search, resource_suggest
+from .text import bounded_query
 
 
 @require_GET
@@ -34,7 +35,7 @@ def search_api(request):
 
 @require_GET
 def suggest_api(request):
-    prefix = (request.GET.get("q") or "")[:50]
+    prefix = bounded_query(request.GET.get("q"), chars=50)
     return JsonResponse({"suggestions": resource_suggest(user=request.user, prefix=prefix)}, json_dumps_params={"ensure_ascii": False})
 
 
@@ -44,7 +45,7 @@ def search_page(request):
     try:
         params = params_from_query_dict(request.GET)
     except ValueError as exc:
-        error, params = str(exc), SearchParams(q=request.GET.get("q", "")[:200])
+        error, params = str(exc), SearchParams(q=bounded_query(request.GET.get("q")))
     result = resource_search(user=request.user, params=params)
     # A Paginator over the count only, for the page links; the selector already cut the page.
     pages = Paginator(range(result.count), params.page_size)

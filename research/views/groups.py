@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
+from search.text import bounded_query
+
 from ..models import Activity, GroupMembership, Post, ResearchGroup, ReviewComment
 from ..selectors import (
     activity_list_for_user,
@@ -85,7 +87,7 @@ def group_public(request, group_id):
 @login_required_here
 def search(request):
     """Search posts, threads, activities and review comments of the reader's groups only."""
-    query = request.GET.get("q", "").strip()[:100]
+    query = bounded_query(request.GET.get("q"))
     results = {"posts": [], "activities": [], "comments": []}
     if query:
         readable = groups_readable_q(user=request.user, field="thread__group")

@@ -12,6 +12,8 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
+from search.text import bounded_query
+
 from .. import reviews as svc
 from ..exceptions import ResearchError
 from ..models import LessonReview, ObservationScale, ScalePoint
@@ -65,7 +67,7 @@ def review_new(request, group_id):
     from media_pipeline.models import MediaAsset
     from resources.models import Resource
 
-    query = (request.GET.get("q") or "").strip()[:100]
+    query = bounded_query(request.GET.get("q"))
     activity_id = request.POST.get("activity") or request.GET.get("activity") or ""
     activity = group.activities.filter(pk=int(activity_id)).first() if activity_id.isdigit() else None
     assets, resources = svc.review_video_choices(user=request.user, query=query)

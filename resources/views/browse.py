@@ -11,6 +11,8 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
+from search.text import bounded_query
+
 from ..models import ChapterNode, Stage, Subject, Textbook
 from ..selectors import (
     CHAPTER_SEARCH_MAX,
@@ -127,7 +129,7 @@ def chapters_api(request):
     if textbook and not textbook.isdigit():
         return _json({"error": _("textbook must be the number of a textbook.")}, 400)
     results = chapter_search(
-        query=request.GET.get("q", "")[:50], textbook=textbook, stage=request.GET.get("stage"),
+        query=bounded_query(request.GET.get("q"), chars=50), textbook=textbook, stage=request.GET.get("stage"),
         subject=request.GET.get("subject"), limit=int(limit),
     )
     return _json({"results": results})

@@ -12,6 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from protected_media.access import resource_file
+from search.text import bounded_query
 from protected_media.sending import send_file
 
 from ..models import PrepItem, Resource, Stage, Subject
@@ -31,7 +32,7 @@ def resource_list(request):
     stage = Stage.objects.filter(code=request.GET.get("stage", "")).first()
     subject_id = request.GET.get("subject", "")
     subject = Subject.objects.filter(pk=as_id(subject_id)).first() if as_id(subject_id) else None
-    query = request.GET.get("q", "").strip()
+    query = bounded_query(request.GET.get("q"))
     if stage:
         resources = resources.filter(stage=stage)
     if subject:
