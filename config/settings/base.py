@@ -3,6 +3,7 @@
 Everything an operator may change is read from the environment (see README.md,
 "Configuration"); the defaults are the embedded single-machine setup.
 """
+import datetime
 import os
 from pathlib import Path
 
@@ -55,6 +56,7 @@ INSTALLED_APPS = [
     "modelcluster",
     "taggit",
     "django_filters",
+    "axes",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -75,6 +77,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the 429 page (accounts/login_limits.py)
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -119,6 +122,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # People: a custom user with a role and a school; sign in with a username or a phone number.
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",  # first: refuses any sign-in while its account or address is locked
     "accounts.backends.UsernameOrPhoneBackend",
 ]
 LOGIN_URL = "accounts:login"
@@ -131,6 +135,24 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+
+# Sign-ins that resist guessing (accounts/login_limits.py): per account and per address, in the database.
+KEXIANG_LOGIN_FAILURES_PER_ACCOUNT = int(os.environ.get("KEXIANG_LOGIN_FAILURES_PER_ACCOUNT", "10"))
+KEXIANG_LOGIN_FAILURES_PER_ADDRESS = int(os.environ.get("KEXIANG_LOGIN_FAILURES_PER_ADDRESS", "30"))
+KEXIANG_LOGIN_LOCK_MINUTES = int(os.environ.get("KEXIANG_LOGIN_LOCK_MINUTES", "15"))
+# Trusted proxies in front of the app server (nginx: 1); the visitor's address is the one the nearest saw.
+KEXIANG_PROXY_COUNT = int(os.environ.get("KEXIANG_PROXY_COUNT", "0"))
+AXES_HANDLER = "accounts.login_limits.LoginAttemptHandler"
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_FAILURE_LIMIT = KEXIANG_LOGIN_FAILURES_PER_ADDRESS
+AXES_COOLOFF_TIME = datetime.timedelta(minutes=KEXIANG_LOGIN_LOCK_MINUTES)
+AXES_RESET_ON_SUCCESS = True
+AXES_USERNAME_FORM_FIELD = "username"
+AXES_USERNAME_CALLABLE = "accounts.login_limits.account_key"
+AXES_CLIENT_IP_CALLABLE = "accounts.login_limits.client_ip"
+AXES_LOCKOUT_CALLABLE = "accounts.login_limits.locked_out"
+AXES_DISABLE_ACCESS_LOG = True  # failures are what matter; a row per successful sign-in would only grow
+AXES_VERBOSE = False
 
 # Languages: Chinese (simplified) by default, English available.
 LANGUAGE_CODE = "zh-hans"
@@ -232,7 +254,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
-    "loggers": {"jieba": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}, "elasticsearch": {"level": "WARNING"}},
+    "loggers": {"jieba": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}, "elasticsearch": {"level": "WARNING"},
+                "axes": {"level": "WARNING"}},
 }
 
 # Resumable uploads (tus): one directory per upload (media_pipeline/tus.py).
