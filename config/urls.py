@@ -1,6 +1,5 @@
 from django.conf import settings
 from django.contrib import admin
-from django.http import JsonResponse
 from django.urls import include, path
 from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
@@ -8,14 +7,12 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 import protected_media.views
 
-
-def healthz(request):
-    """Liveness for load balancers and `make run`: answers without touching services."""
-    return JsonResponse({"status": "ok"})
+from . import health
 
 
 urlpatterns = [
-    path("healthz", healthz, name="healthz"),
+    path("healthz", health.healthz, name="healthz"),
+    path("readyz", health.readyz, name="readyz"),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
     path("documents/", include(wagtaildocs_urls)),

@@ -62,7 +62,13 @@ def asset_for_upload(request, upload_id):
     return JsonResponse({**asset_payload(asset), "status_url": reverse("media_pipeline:status", args=[asset.uid])})
 
 
+def upload_texts():
+    """What an upload page says while the file goes up (read by its script from a JSON data block)."""
+    return {"uploading": gettext("Uploading…"), "checking": gettext("Checking the file…"),
+            "retrying": gettext("Network problem: retrying…")}
+
+
 @login_required
 def upload_page(request):
     """Upload a lesson recording from a phone: resumable, with progress, then transcoding progress."""
-    return render(request, "media_pipeline/upload.html")
+    return render(request, "media_pipeline/upload.html", {"upload_texts": upload_texts()})

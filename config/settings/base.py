@@ -57,6 +57,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "axes",
+    "csp",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -68,6 +69,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "config.middleware.SiteCSPMiddleware",  # Content-Security-Policy (CONTENT_SECURITY_POLICY below)
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "config.middleware.SiteLanguageMiddleware",
@@ -154,6 +156,36 @@ AXES_LOCKOUT_CALLABLE = "accounts.login_limits.locked_out"
 AXES_DISABLE_ACCESS_LOG = True  # failures are what matter; a row per successful sign-in would only grow
 AXES_VERBOSE = False
 
+# Content-Security-Policy (django-csp): no inline script, nothing from other sites. Inline style attributes stay
+# allowed (boxes sized from the video before it loads, progress bars) while <style> and stylesheets must come
+# from here (style-src-elem); browsers without style-src-elem apply style-src to both. hls.js plays from blob:
+# URLs; the lesson page's service worker is a script of ours. The Wagtail and Django admins get
+# 'unsafe-inline' scripts on top (config.middleware.SiteCSPMiddleware): their own templates still have some.
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'"],
+        "style-src": ["'self'", "'unsafe-inline'"],
+        "style-src-elem": ["'self'"],
+        "img-src": ["'self'", "data:", "blob:"],
+        "media-src": ["'self'", "blob:"],
+        "worker-src": ["'self'", "blob:"],
+        "connect-src": ["'self'"],
+        "font-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'self'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'self'"],
+    },
+}
+KEXIANG_CSP_ADMIN_PREFIXES = ("/admin/", "/django-admin/")
+WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no avatars from another site (and no request leaving the school's network)
+WAGTAIL_ENABLE_UPDATE_CHECK = False  # the admin would ask releases.wagtail.org from every browser; operators upgrade from PyPI
+REFERRER_POLICY = "same-origin"
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+X_FRAME_OPTIONS = "SAMEORIGIN"
+
 # Languages: Chinese (simplified) by default, English available.
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [
@@ -236,6 +268,8 @@ KEXIANG_SEARCH_RETRY_AFTER = float(os.environ.get("KEXIANG_SEARCH_RETRY_AFTER", 
 # Highlight titles with Elasticsearch's highlighter on the cjk field. Off by default: at 200,000 documents it
 # added ~15 ms a query (benchmarks/search.py); the shared Python highlighter marks the same text for free.
 KEXIANG_SEARCH_ES_HIGHLIGHT = os.environ.get("KEXIANG_SEARCH_ES_HIGHLIGHT", "0") == "1"
+# /readyz: Elasticsearch down makes the site "degraded" (search falls back to the database), not unready.
+KEXIANG_READY_REQUIRE_SEARCH = env_bool("KEXIANG_READY_REQUIRE_SEARCH", False)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}
 
 # Wagtail.

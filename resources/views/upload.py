@@ -6,6 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from media_pipeline.views import upload_texts
+
 from ..forms import ResourceUploadForm
 from ..models import Grade, Stage, Subject
 from ..selectors import as_id
@@ -52,4 +54,6 @@ def upload_page(request):
         "upload_id": form["upload_id"].value() if form.is_bound else "",
         "chosen_chapter": form.fields["chapter"].queryset.filter(pk=chosen).first() if as_id(chosen) else None,
         "stages": Stage.objects.all(), "grades": Grade.objects.select_related("stage"), "subjects": Subject.objects.all(),
+        "upload_texts": {**upload_texts(), "done": _("Uploaded."),
+                         "empty": _("This file is empty (0 bytes). Choose another file.")},
     })

@@ -7,7 +7,8 @@
   var input = document.getElementById("file"), hidden = document.getElementById("upload_id");
   var bar = document.getElementById("upload-bar"), save = document.getElementById("save");
   var running = null, submitWhenDone = false;
-  function texts() { return window.kexiangUploadTexts || {}; }
+  var pageTexts = document.getElementById("upload-texts");
+  function texts() { return pageTexts ? JSON.parse(pageTexts.textContent) : {}; }
   function show(id, text) { var el = document.getElementById(id); el.textContent = text; el.hidden = false; }
   function hide(id) { document.getElementById(id).hidden = true; }
   function start(file) {
