@@ -9,4 +9,7 @@ mkdir -p ../site/static/vendor
 cp node_modules/tus-js-client/dist/tus.min.js ../site/static/vendor/tus.min.js
 # The light build (no subtitles, alternate audio, DRM): enough for the ladder media_pipeline makes.
 cp node_modules/hls.js/dist/hls.light.min.js ../site/static/vendor/hls.light.min.js
+# The source maps are not vendored: drop the comments naming them, or collectstatic's manifest storage
+# (production) fails on the missing files and no page can be served.
+sed -i '/^\/\/# sourceMappingURL=/d' ../site/static/vendor/*.js
 echo "site/static/vendor: $(ls ../site/static/vendor | tr '\n' ' ')"

@@ -181,10 +181,8 @@ CONTENT_SECURITY_POLICY = {
 KEXIANG_CSP_ADMIN_PREFIXES = ("/admin/", "/django-admin/")
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no avatars from another site (and no request leaving the school's network)
 WAGTAIL_ENABLE_UPDATE_CHECK = False  # the admin would ask releases.wagtail.org from every browser; operators upgrade from PyPI
-REFERRER_POLICY = "same-origin"
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
-X_FRAME_OPTIONS = "SAMEORIGIN"
 
 # Languages: Chinese (simplified) by default, English available.
 LANGUAGE_CODE = "zh-hans"

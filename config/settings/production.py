@@ -26,3 +26,6 @@ CSRF_COOKIE_SECURE = env_bool("SECURE_COOKIES", True)
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", False)
 SECURE_HSTS_SECONDS = int(os.environ.get("SECURE_HSTS_SECONDS", "0"))
 SECURE_CONTENT_TYPE_NOSNIFF = True
+# Production runs behind nginx (deploy/nginx/kexiang.conf): one proxy whose X-Forwarded-For names the visitor.
+# Without it every sign-in would come from the proxy's address and one locked address would lock everyone.
+KEXIANG_PROXY_COUNT = int(os.environ.get("KEXIANG_PROXY_COUNT", "1"))

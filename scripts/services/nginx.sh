@@ -79,7 +79,7 @@ CONF
         exit 1
     fi
     if pid=$(running_pid); then
-        "$NGINX" -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -s reload
+        "$NGINX" -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" -s reload 2>/dev/null
         sleep 0.3
     else
         "$NGINX" -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf"
