@@ -9,7 +9,7 @@
 2. Unless --url is given, starts the platform the way `make run` does (scripts/run.sh): the embedded
    default (SQLite, media on disk) in a temporary var dir of its own, migrated, with the demo content,
    then makes one public micro-lesson whose video went through the real media pipeline in-process (a
-   lavfi test clip, --clip-seconds long, 1280x720 with sound), and serves it with `manage.py runserver`
+   lavfi test clip, --clip-seconds long, 1280x720 with sound), and serves it with gunicorn (config/gunicorn.py)
    on a free port. The page is /lessons/<id>/ (`lessons:lesson`); if that answers 404 the script
    measures /resources/<id>/ instead and says so. --path measures any other path ("{id}" is the lesson's id).
 3. Runs Lighthouse --runs times (mobile form factor and simulated slow 4G, Lighthouse's defaults;
@@ -174,7 +174,7 @@ class Site:
                      "MEDIA_ROOT", "PRIVATE_MEDIA_ROOT", "STATIC_ROOT", "KEXIANG_UPLOAD_DIR"):
             self.env.pop(name, None)  # everything under the temporary var dir, nothing of the project's own
         self.server = None
-        self.log = scratch / "runserver.log"
+        self.log = scratch / "gunicorn.log"
         self.info = {}
 
     def setup(self):
@@ -191,8 +191,9 @@ class Site:
         self.base = f"http://127.0.0.1:{self.port}"
         with open(self.log, "wb") as log:
             self.server = subprocess.Popen(
-                [sys.executable, "manage.py", "runserver", f"127.0.0.1:{self.port}", "--noreload"],
-                cwd=ROOT, env=self.env, stdout=log, stderr=subprocess.STDOUT)
+                [str(Path(sys.executable).parent / "gunicorn"), "-c", "config/gunicorn.py"],
+                cwd=ROOT, env={**self.env, "KEXIANG_BIND": f"127.0.0.1:{self.port}"}, stdout=log,
+                stderr=subprocess.STDOUT)
         deadline = time.monotonic() + 60
         while time.monotonic() < deadline:
             if self.server.poll() is not None:
@@ -281,7 +282,7 @@ def main():
             print(f"  migrate + demo data {info['migrate_demo_s']:.1f} s; transcode {info['transcode_s']:.1f} s; "
                   f"resource {info['resource']}, rungs {', '.join(info['rungs'])}")
             base = site.start()
-            note = f"runserver (DEBUG, as `make run`) on port {site.port}"
+            note = f"gunicorn (as `make run`) on port {site.port}"
             if args.path:
                 path = args.path.replace("{id}", str(info["resource"]))
             else:
@@ -325,14 +326,14 @@ def main():
         print(f"Lighthouse {results[0]['version']}; {results[0]['chrome']}")
         last = results[-1]
         print(f"largest contentful paint element (last run): {last['lcp_element'] or '-'}")
-        print("requests (last run; transfer sizes as served, and `make run`'s runserver does not compress):")
+        print("requests (last run; transfer sizes as served, and `make run` serves without gzip; nginx compresses at scale):")
         for kind, code, size, address in last["requests"]:
             print(f"  {kind:<11} {code!s:>4} {size / 1024:7.1f} KiB  {address}")
         ok = median >= args.min_score
         print(f"\nmedian performance score {median:g} (runs: {', '.join(map(str, scores))}); "
               f"target >= {args.min_score:g}: {'ok' if ok else 'MISSED'}")
         if args.keep:
-            print(f"kept: {scratch} (reports run*.report.json, var/, runserver.log)")
+            print(f"kept: {scratch} (reports run*.report.json, var/, gunicorn.log)")
         return 0 if ok else 1
     finally:
         if site:

@@ -15,6 +15,9 @@ urlpatterns = [
     path("readyz", health.readyz, name="readyz"),
     path("django-admin/", admin.site.urls),
     path("admin/", include(wagtailadmin_urls)),
+    # Wagtail's document URLs, served by protected_media first (same name, so Wagtail's links point here)
+    path("documents/<int:document_id>/<str:document_filename>", protected_media.views.document,
+         name="wagtaildocs_serve"),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),

@@ -1,8 +1,9 @@
-"""GET /media/<name>: a stored file, to whoever may see what it belongs to (access.py decides)."""
+"""GET /media/<name> and Wagtail's /documents/<id>/<name>: a stored file, to whoever may see what it belongs to
+(access.py decides)."""
 from django.http import Http404
 from django.views.decorators.http import require_http_methods
 
-from .access import media_file
+from .access import document_file, media_file
 from .sending import send_file
 
 
@@ -13,3 +14,20 @@ def media(request, name):
     if stored is None or not stored.readable_by(request.user):
         raise Http404
     return send_file(request, stored)
+
+
+@require_http_methods(["GET", "HEAD"])
+def document(request, document_id, document_filename):
+    """Wagtail's document URL (/documents/<id>/<name>), served by the same rule as every other file."""
+    from wagtail.documents import get_document_model
+    from wagtail.documents.models import document_served
+
+    Document = get_document_model()
+    doc = Document.objects.filter(pk=document_id).first()
+    if doc is None or doc.filename != document_filename:
+        raise Http404
+    stored = document_file(doc)
+    if not stored.readable_by(request.user):
+        raise Http404
+    document_served.send(sender=Document, instance=doc, request=request)
+    return send_file(request, stored, filename=doc.filename)

@@ -29,11 +29,12 @@ def signed_in_ok(response):
 
 @pytest.mark.slow
 @pytest.mark.django_db(transaction=True)
-def test_thirty_wrong_passwords_lock_the_account_and_the_address_until_it_expires_or_an_admin_unlocks(served):
+@pytest.mark.parametrize("via", ["django", pytest.param("nginx", marks=pytest.mark.nginx)])
+def test_thirty_wrong_passwords_lock_the_account_and_the_address_until_it_expires_or_an_admin_unlocks(served, via):
     UserFactory(username="zhangfang", phone="13900139000")
     UserFactory(username="liwei")
     admin = User.objects.create_superuser("admin", password=PASSWORD)
-    base = served()
+    base = served(via=via)
     guesser = requests.Session()
 
     answers = [sign_in(guesser, base, "zhangfang", f"guess-{n}") for n in range(30)]

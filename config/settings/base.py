@@ -214,7 +214,7 @@ STORAGES = {
 # internal nginx locations, which send the bytes (deploy/nginx/kexiang.conf).
 KEXIANG_FILE_SERVING = os.environ.get("KEXIANG_FILE_SERVING", "django")
 KEXIANG_ACCEL_PREFIXES = {"media": "/_protected/media/", "private": "/_protected/private/"}
-# Wagtail documents (in lesson plans) are served by Wagtail's view, which asks protected_media first.
+# Wagtail documents (in lesson plans) are served through their view, which protected_media takes over.
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
 

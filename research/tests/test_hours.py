@@ -351,7 +351,7 @@ def test_the_ledger_page_for_a_school_admin_and_a_researcher(world, client):
         assert len(ledger.activities) == 7 and len(ledger.observations) == 2
         html = response.content.decode()
         assert f'href="/research/ledger/export.xlsx?pairing={world.pairing.pk}&amp;semester=2025-autumn"' in html
-        assert "window.print()" in html and "research-hours.css" in html
+        assert "data-print" in html and "js/print-button.js" in html and "research-hours.css" in html
         assert "别处的教研" not in html
     # Without a pairing: the list to choose from.
     response = client.get(LEDGER)
