@@ -143,15 +143,16 @@ def warm_up():
 
 def add_words(words):
     """Teach the segmenter more whole words (the taxonomy's names); cheap when nothing is new."""
-    new = {normalize(w) for w in words} - _extra_words - {""}
-    if new:
-        with _lock:
-            new -= _extra_words
-            _extra_words.update(new)
-            tok = _state["tokenizer"]
-            if tok is not None:
-                for word in sorted(new):
-                    tok.add_word(word, freq=30000)
+    wanted = {normalize(w) for w in words} - {""}
+    with _lock:  # the set is read and grown by several threads: only under the lock
+        new = wanted - _extra_words
+        if not new:
+            return
+        _extra_words.update(new)
+        tok = _state["tokenizer"]
+        if tok is not None:
+            for word in sorted(new):
+                tok.add_word(word, freq=30000)
 
 
 def words(text):

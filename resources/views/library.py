@@ -105,6 +105,7 @@ def resource_download(request, pk):
         resource_record_download(resource=resource)
         response = send_file(request, resource_file(resource, resource.attachment.name, "attachment"),
                              as_attachment=True, filename=download_filename(resource))
+        response["Cache-Control"] = "private, no-cache"  # each download is counted: no cache answers for us
         if resource.licence_info:
             response["Link"] = f'<{resource.licence_info.url}>; rel="license"'
         return response
