@@ -7,7 +7,7 @@ a whole process). Each worker builds its heavy state (the jieba segmenter with t
 once, when it starts, before it takes requests.
 
 Environment: KEXIANG_BIND (default 127.0.0.1:$PORT, PORT default 8000), WEB_CONCURRENCY (processes,
-default the number of cores, at least 2), KEXIANG_WEB_THREADS (threads per process, default 8),
+default the number of cores, at least 2), KEXIANG_WEB_THREADS (threads per process, default 6),
 KEXIANG_WEB_TIMEOUT (seconds a worker may stay silent before it is restarted, default 120),
 KEXIANG_WEB_ACCESS_LOG (a file, or "-" for standard output; default off), DJANGO_SETTINGS_MODULE.
 """
@@ -17,7 +17,7 @@ wsgi_app = "config.wsgi:application"
 bind = os.environ.get("KEXIANG_BIND") or f"127.0.0.1:{os.environ.get('PORT', '8000')}"
 worker_class = "gthread"
 workers = int(os.environ.get("WEB_CONCURRENCY") or max(2, os.cpu_count() or 2))
-threads = int(os.environ.get("KEXIANG_WEB_THREADS", "8"))
+threads = int(os.environ.get("KEXIANG_WEB_THREADS", "6"))
 # gthread keeps the worker's heartbeat in its main loop, so a long request (a big download, a slow upload)
 # does not count against this; it only restarts a worker that is stuck as a whole.
 timeout = int(os.environ.get("KEXIANG_WEB_TIMEOUT", "120"))
