@@ -82,3 +82,11 @@ def test_admin_login_page_is_served_in_chinese(client):
 
 def test_healthz(client):
     assert client.get("/healthz").json() == {"status": "ok"}
+
+
+@pytest.mark.django_db
+def test_a_missing_or_private_page_says_what_to_do_in_chinese(client):
+    response = client.get("/resources/999999/")
+    assert response.status_code == 404
+    text = response.content.decode()
+    assert "找不到" in text and "登录" in text
