@@ -6,7 +6,8 @@
   took. Required: the database, the Celery broker and the media storage (MEDIA_ROOT and PRIVATE_MEDIA_ROOT,
   writable). Elasticsearch, when ELASTICSEARCH_URL is set, is checked but not required: search falls back to
   the database while it is down, and the status says "degraded". KEXIANG_READY_REQUIRE_SEARCH=1 makes it
-  required. Errors are named by their kind and a short reason, never with addresses or passwords.
+  required. A media folder that does not exist yet is made (storage would make it on the first save). Errors
+  are named by their kind and a short reason, never with addresses or passwords.
 """
 import time
 import uuid
@@ -56,8 +57,7 @@ def check_media():
 
 
 def _probe_write(folder: Path):
-    if not folder.is_dir():
-        raise FileNotFoundError("folder missing")
+    folder.mkdir(parents=True, exist_ok=True)  # storage makes it on first save too; a fresh site is ready
     probe = folder / f".ready-{uuid.uuid4().hex}"
     probe.write_bytes(b"ok")
     probe.unlink()

@@ -67,7 +67,8 @@ def test_not_ready_when_the_broker_is_down_and_the_password_is_not_shown(client,
 
 @pytest.mark.django_db
 def test_not_ready_when_media_cannot_be_written(client, settings, tmp_path, local_broker):
-    settings.MEDIA_ROOT = tmp_path / "nowhere"
+    (tmp_path / "a-file").write_text("not a folder")
+    settings.MEDIA_ROOT = tmp_path / "a-file" / "media"
     response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"]["media"]["ok"] is False
