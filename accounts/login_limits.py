@@ -5,6 +5,7 @@
   mobile number are one account here, so switching between them gains nothing.
 - One address: after KEXIANG_LOGIN_FAILURES_PER_ADDRESS failures (default 30, for any accounts) it is locked
   too. Higher than per account: a school's teachers often share one address behind its router.
+- A right password forgets that account's failures (not the address's others: see reset_user_attempts).
 - While locked, even the right password does not sign in, and every try starts the wait again. The page says
   so in the reader's language (429). A superuser unlocks at /django-admin/axes/accessattempt/ (delete the
   rows) or with `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS`.
@@ -17,7 +18,8 @@ backend (first in AUTHENTICATION_BACKENDS) and middleware cover them all.
 import math
 
 from axes.handlers.database import AxesDatabaseHandler
-from axes.helpers import get_lockout_parameters
+from axes.helpers import get_client_username, get_lockout_parameters
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.db.models import Sum
 from django.shortcuts import render
@@ -60,6 +62,16 @@ class LoginAttemptHandler(AxesDatabaseHandler):
             own_limit = per.get(parameter, limit) if isinstance(parameter, str) else limit
             worst = max(worst, math.ceil(failures * limit / own_limit))
         return worst
+
+    def reset_user_attempts(self, request, credentials=None) -> int:
+        """After a right password, forget that account's failures only. axes would also forget every failure
+        counted at the address, other accounts' too: signing in to one's own account between guesses at
+        another's would then never lock anything."""
+        username = get_client_username(request, credentials)
+        if not username:
+            return 0
+        count, _ = AccessAttempt.objects.filter(username=username).delete()
+        return count
 
 
 def locked_out(request, credentials, *args, **kwargs):

@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from typing import Callable
 
 from django.contrib.contenttypes.models import ContentType
+from django.db.models import Q
 
 MEDIA, PRIVATE = "media", "private"  # the two roots: MEDIA_ROOT and PRIVATE_MEDIA_ROOT
 
@@ -100,14 +101,20 @@ def library_file_is_public(obj) -> bool:
 
 
 def library_file_readable(user, obj) -> bool:
+    """Whoever may see a resource using it; its uploader (the admin shows it before it is used); those whose
+    admin reaches every school; a school admin for the resources of their school (as the admin's own rule)."""
+    from resources.models import ResourceReviewTask
     from resources.selectors import resource_visible_q
 
     if not user.is_authenticated:
         return False
-    if user.is_superuser or user.has_perm("wagtailadmin.access_admin"):
+    if ResourceReviewTask.reaches_every_school(user) or getattr(obj, "uploaded_by_user_id", None) == user.pk:
         return True
     resources, _pages = _library_users(obj)
-    return resources.filter(resource_visible_q(user)).exists()
+    reach = resource_visible_q(user)
+    if getattr(user, "role", "") == "school_admin" and user.school_id:
+        reach |= Q(school_id=user.school_id)
+    return resources.filter(reach).exists()
 
 
 # ---------------------------------------------------------------------------------------------------
@@ -116,7 +123,8 @@ def library_file_readable(user, obj) -> bool:
 
 def media_file(name: str) -> StoredFile | None:
     """What the file `name` (relative to MEDIA_ROOT, as in a /media/ URL) belongs to; None: not served."""
-    if not name or name.startswith("/") or "\\" in name or any(part in ("", ".", "..") for part in name.split("/")):
+    if (not name or name.startswith("/") or "\\" in name or any(ord(c) < 32 for c in name)
+            or any(part in ("", ".", "..") for part in name.split("/"))):
         return None
     head = name.split("/", 1)[0]
     finder = _FINDERS.get(head)
@@ -150,8 +158,11 @@ def _resource_field(field, kind):
     def find(name):
         from resources.models import Resource
 
-        resource = Resource.objects.filter(**{field: name}).first()
-        return resource_file(resource, name, kind) if resource else None
+        owners = list(Resource.objects.filter(**{field: name})[:20])  # a copied resource shares its file
+        if not owners:
+            return None
+        return StoredFile(MEDIA, name, kind, any(resource_is_public(r) for r in owners),
+                          lambda user: any(resource_readable(user, r) for r in owners))
     return find
 
 

@@ -11,16 +11,17 @@ transcode may still replace, a minute); any other file is `private` to the reade
 the session cookie, so no shared cache ever hands it to someone else.
 """
 import mimetypes
+import os
 import re
 from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import content_disposition_header, http_date
 
-from .access import MEDIA
+from .access import MEDIA, PRIVATE
 
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",
@@ -47,7 +48,9 @@ def content_type_of(name: str) -> str:
     return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
 
 
-def cache_control(name: str, *, public: bool) -> str:
+def cache_control(name: str, *, public: bool, root: str = MEDIA) -> str:
+    if root == PRIVATE:  # a 教研 group's file: not even kept in the browser of a shared school computer
+        return "private, no-store"
     changing = Path(name).suffix.lower() in CHANGING
     if public:
         return f"public, max-age={PUBLIC_CHANGING_MAX_AGE if changing else PUBLIC_MAX_AGE}"
@@ -61,7 +64,9 @@ def send_file(request, stored, *, filename=None, as_attachment=False):
         response["X-Accel-Redirect"] = settings.KEXIANG_ACCEL_PREFIXES[stored.root] + quote(stored.name)
     else:
         response = _stream(request, _path_of(stored), content_type_of(stored.name))
-    response["Cache-Control"] = cache_control(stored.name, public=stored.is_public)
+    response["Cache-Control"] = cache_control(stored.name, public=stored.is_public, root=stored.root)
+    if response.status_code in (412, 416):  # about this request's headers only: never to be reused
+        response["Cache-Control"] = "no-store"
     if not stored.is_public:
         patch_vary_headers(response, ("Cookie",))
     if as_attachment or filename:
@@ -73,13 +78,30 @@ def send_file(request, stored, *, filename=None, as_attachment=False):
 def _path_of(stored) -> Path:
     base = root_path(stored.root).resolve()
     path = (base / stored.name).resolve()
-    if base not in path.parents or not path.is_file():
+    if base not in path.parents:
         raise Http404
     return path
 
 
 def _stream(request, path: Path, content_type: str):
-    stat = path.stat()
+    # Opened first and measured from the open file: a playlist swapped in meanwhile (early publish) is either
+    # the old one or the new one, never the new bytes under the old length.
+    try:
+        handle = path.open("rb")
+    except (FileNotFoundError, IsADirectoryError, NotADirectoryError):
+        raise Http404 from None
+    try:
+        response = _respond(request, handle, content_type)
+    except BaseException:
+        handle.close()
+        raise
+    if not isinstance(response, StreamingHttpResponse):
+        handle.close()
+    return response
+
+
+def _respond(request, handle, content_type: str):
+    stat = os.fstat(handle.fileno())
     size = stat.st_size
     etag = f'"{stat.st_mtime_ns:x}-{size:x}"'
     last_modified = http_date(stat.st_mtime)
@@ -103,8 +125,10 @@ def _stream(request, path: Path, content_type: str):
     length = max(0, end - start + 1)
     if request.method == "HEAD":
         response = HttpResponse(status=status, content_type=content_type)
+    elif status == 200:  # the whole file: the app server may hand it to the kernel (wsgi.file_wrapper, sendfile)
+        response = FileResponse(handle, content_type=content_type)
     else:
-        response = StreamingHttpResponse(_read(path, start, length), status=status, content_type=content_type)
+        response = StreamingHttpResponse(_Part(handle, start, length), status=status, content_type=content_type)
     response["Content-Length"] = str(length)
     if status == 206:
         response["Content-Range"] = f"bytes {start}-{end}/{size}"
@@ -131,12 +155,21 @@ def _byte_range(header: str, size: int):
     return start, end
 
 
-def _read(path: Path, start: int, length: int):
-    with path.open("rb") as handle:
-        handle.seek(start)
-        while length > 0:
-            block = handle.read(min(_BLOCK, length))
+class _Part:
+    """`length` bytes of an open file from `start`; closed with the response, read or not."""
+
+    def __init__(self, handle, start: int, length: int):
+        self.handle, self.start, self.length = handle, start, length
+
+    def __iter__(self):
+        self.handle.seek(self.start)
+        left = self.length
+        while left > 0:
+            block = self.handle.read(min(_BLOCK, left))
             if not block:
                 return
-            length -= len(block)
+            left -= len(block)
             yield block
+
+    def close(self):
+        self.handle.close()

@@ -123,7 +123,9 @@ def test_every_file_of_a_resource_reaches_only_whoever_may_see_the_resource(serv
     assert not wrong, "\n".join(wrong)
 
     # the post's file: members only (the paired teacher is a member, the colleague is not); no sign-in: log in
-    assert sessions["paired"].get(base + post_file, timeout=30).content == PDF
+    member = sessions["paired"].get(base + post_file, timeout=30)
+    assert member.content == PDF
+    assert member.headers["Cache-Control"] == "private, no-store"  # not even in a shared computer's browser
     assert sessions["uploader"].get(base + post_file, timeout=30).status_code == 200
     for reader in ("school", "outsider"):
         assert sessions[reader].get(base + post_file, timeout=30).status_code == 404

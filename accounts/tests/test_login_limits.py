@@ -119,3 +119,34 @@ def test_the_admin_sign_ins_lock_too(client, path):
     refused = client.post(path, {"username": "admin", "password": PASSWORD}, REMOTE_ADDR="10.4.4.4")
     assert refused.status_code == 429 and LOCKED in refused.content.decode()
     assert "_auth_user_id" not in client.session
+
+
+@pytest.mark.django_db
+def test_signing_in_to_ones_own_account_between_guesses_does_not_reset_the_count_for_another(client):
+    UserFactory(username="victim")
+    UserFactory(username="guesser")
+    for round_ in range(3):
+        for n in range(4):
+            client.post(reverse("accounts:login"), {"username": "victim", "password": f"x{round_}{n}"},
+                        REMOTE_ADDR="10.5.5.5")
+        ok = client.post(reverse("accounts:login"), {"username": "guesser", "password": PASSWORD, "next": "/"},
+                         REMOTE_ADDR="10.5.5.5")
+        assert ok.status_code == 302
+        client.logout()
+    refused = client.post(reverse("accounts:login"), {"username": "victim", "password": PASSWORD},
+                          REMOTE_ADDR="10.6.6.6")
+    assert refused.status_code == 429, "twelve wrong passwords for one account must lock it"
+
+
+@pytest.mark.django_db
+def test_a_right_password_forgets_that_accounts_own_mistakes(client):
+    UserFactory(username="liwei")
+    for n in range(9):
+        client.post(reverse("accounts:login"), {"username": "liwei", "password": f"typo{n}"}, REMOTE_ADDR="10.7.7.7")
+    assert client.post(reverse("accounts:login"), {"username": "liwei", "password": PASSWORD, "next": "/"},
+                       REMOTE_ADDR="10.7.7.7").status_code == 302
+    client.logout()
+    for n in range(9):  # nine more typos later: still not locked, the earlier nine were forgotten
+        client.post(reverse("accounts:login"), {"username": "liwei", "password": f"again{n}"}, REMOTE_ADDR="10.7.7.7")
+    assert client.post(reverse("accounts:login"), {"username": "liwei", "password": PASSWORD, "next": "/"},
+                       REMOTE_ADDR="10.7.7.7").status_code == 302

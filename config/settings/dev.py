@@ -24,19 +24,24 @@ def _secret_key():
     try:
         return path.read_text(encoding="ascii").strip()
     except FileNotFoundError:
+        pass
+    try:
         VAR_DIR.mkdir(parents=True, exist_ok=True)
-        key = secrets.token_urlsafe(50)
-        with open(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), "w", encoding="ascii") as handle:
-            handle.write(key)
-        return key
+        draft = VAR_DIR / f".secret-key-{os.getpid()}"
+        with open(os.open(draft, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "w", encoding="ascii") as handle:
+            handle.write(secrets.token_urlsafe(50))
+        try:
+            os.link(draft, path)  # whole or not at all; the first process to get here wins
+        except FileExistsError:
+            pass
+        finally:
+            draft.unlink()
+        return path.read_text(encoding="ascii").strip()
     except OSError:
         return SECRET_KEY  # noqa: F405  (a read-only checkout: the development key)
 
 
-try:
-    SECRET_KEY = _secret_key()
-except FileExistsError:  # another process made it at the same moment
-    SECRET_KEY = (VAR_DIR / "secret-key").read_text(encoding="ascii").strip()
+SECRET_KEY = _secret_key()
 
 # Serve static files straight from the apps and site/static, no collectstatic step needed.
 WHITENOISE_USE_FINDERS = True

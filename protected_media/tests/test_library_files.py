@@ -5,6 +5,7 @@ import io
 import json
 
 import pytest
+from django.contrib.auth.models import Group
 from django.core.cache import cache
 from django.core.files.base import ContentFile
 from django.core.files.images import ImageFile
@@ -79,3 +80,33 @@ def test_public_lesson_plan_files_are_cacheable_and_unused_files_are_for_admins(
     client.force_login(admin)
     assert client.get(f"/media/{stray.file.name}").status_code == 200
 
+
+
+@pytest.mark.django_db
+def test_a_school_admin_reaches_their_schools_lesson_plan_files_not_other_schools(client, plan):
+    from accounts.models import User
+
+    Resource.objects.filter(pk=plan["resource"].pk).update(visibility=Resource.Visibility.PRIVATE)
+    other = UserFactory(username="other-admin", role=User.Role.SCHOOL_ADMIN, is_staff=True)
+    from resources.services import review_setup_ensure
+
+    review_setup_ensure()  # school admins join the reviewers' group, which opens the Wagtail admin to them
+    other.groups.add(*Group.objects.all())
+    assert other.has_perm("wagtailadmin.access_admin")
+    client.force_login(other)
+    for url in urls(plan):
+        assert client.get(url).status_code == 404, url
+    own = UserFactory(username="own-admin", role=User.Role.SCHOOL_ADMIN, school=plan["resource"].school)
+    client.force_login(own)
+    for url in urls(plan):
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.django_db
+def test_whoever_uploaded_an_image_sees_it_before_any_lesson_plan_uses_it(client, media_root):
+    teacher = UserFactory(username="uploader")
+    image = get_image_model().objects.create(title="新图", file=picture(), uploaded_by_user=teacher)
+    client.force_login(UserFactory(username="someone"))
+    assert client.get(f"/media/{image.file.name}").status_code == 404
+    client.force_login(teacher)
+    assert client.get(f"/media/{image.file.name}").status_code == 200

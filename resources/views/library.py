@@ -97,20 +97,30 @@ def download_filename(resource):
     return f"{stem}（{note}）.{extension}" if note else f"{stem}.{extension}"
 
 
+def _is_a_new_download(request, response) -> bool:
+    """A download to count: a GET answered with the file from its first byte. Not a HEAD, a 304, or the later
+    parts a download manager or a resumed download asks for (Range: bytes=N- with N > 0)."""
+    wanted = request.headers.get("Range", "").replace(" ", "")
+    return (request.method == "GET" and response.status_code in (200, 206)
+            and (not wanted or wanted.startswith("bytes=0-")))
+
+
 def resource_download(request, pk):
     resource = _visible_resource(request, pk)
     if resource.attachment:
         if not resource.attachment.storage.exists(resource.attachment.name):
             raise Http404(gettext("The file of this resource is missing. Tell the uploader or an admin."))
-        resource_record_download(resource=resource)
         response = send_file(request, resource_file(resource, resource.attachment.name, "attachment"),
                              as_attachment=True, filename=download_filename(resource))
         response["Cache-Control"] = "private, no-cache"  # each download is counted: no cache answers for us
+        if _is_a_new_download(request, response):
+            resource_record_download(resource=resource)
         if resource.licence_info:
             response["Link"] = f'<{resource.licence_info.url}>; rel="license"'
         return response
     if resource.file.startswith(("https://", "http://")):
-        resource_record_download(resource=resource)
+        if request.method == "GET":
+            resource_record_download(resource=resource)
         return HttpResponseRedirect(resource.file)
     raise Http404(gettext("This resource has no file to download."))
 
