@@ -1,9 +1,25 @@
-"""The library in the Wagtail admin: resources as a snippet with revisions and the review workflow."""
+"""The library in the Wagtail admin: resources as a snippet with revisions and the review workflow.
+
+Every admin view of a resource applies the same reach as editing it (ResourcePermissionPolicy.in_reach): a
+school admin reaches their own school's resources, a district researcher (and a superuser) every school's.
+Wagtail checks only model permissions in many of its views (history, usage, revisions, compare, unpublish,
+lock, workflow history, the chooser, the site-history and workflow reports), so here:
+- every view of the snippet that names a resource (a `pk` in its URL) refuses one out of reach (403);
+- the chooser lists, finds and returns only resources in reach;
+- the site-history and workflow reports (resources/admin_reports.py, mounted in config/urls.py) leave out
+  the resources out of reach.
+"""
+from functools import wraps
+
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
-from django.core.exceptions import PermissionDenied
-from wagtail.snippets.views.snippets import DeleteView, EditView, SnippetViewSet
+from wagtail.snippets.views.chooser import (
+    ChooseResultsView, ChooseView, SnippetChooserViewSet, SnippetChosenMultipleView, SnippetChosenView,
+)
+from wagtail.snippets.views.snippets import SnippetViewSet
 
 from .models import Resource, ResourceReviewTask
 
@@ -15,32 +31,55 @@ class ResourcePermissionPolicy(ModelPermissionPolicy):
         return (ResourceReviewTask.reaches_every_school(user)
                 or (user.school_id is not None and instance.school_id == user.school_id))
 
+    def reach(self, user, queryset=None):
+        """The resources in `user`'s reach, of `queryset` (all resources by default)."""
+        queryset = Resource.objects.all() if queryset is None else queryset
+        if ResourceReviewTask.reaches_every_school(user):
+            return queryset
+        return queryset.filter(school_id=user.school_id) if user.school_id else queryset.none()
+
     def user_has_any_permission_for_instance(self, user, actions, instance):
         return self.in_reach(user, instance) and super().user_has_any_permission_for_instance(user, actions, instance)
 
     def instances_user_has_any_permission_for(self, user, actions):
-        instances = super().instances_user_has_any_permission_for(user, actions)
-        return instances if ResourceReviewTask.reaches_every_school(user) else instances.filter(school_id=user.school_id)
+        return self.reach(user, super().instances_user_has_any_permission_for(user, actions))
 
 
 resource_permission_policy = ResourcePermissionPolicy(Resource)
 register_permission_policy(Resource, resource_permission_policy)
 
 
-class _InReachMixin:
-    def get_object(self, queryset=None):
-        obj = super().get_object(queryset)
+class _ChooserInReach:
+    def get_object_list(self):
+        return resource_permission_policy.reach(self.request.user, super().get_object_list())
+
+
+class ResourceChooseView(_ChooserInReach, ChooseView):
+    pass
+
+
+class ResourceChooseResultsView(_ChooserInReach, ChooseResultsView):
+    pass
+
+
+class ResourceChosenView(SnippetChosenView):
+    def get_object(self, pk):
+        obj = super().get_object(pk)
         if not resource_permission_policy.in_reach(self.request.user, obj):
-            raise PermissionDenied
+            raise ObjectDoesNotExist
         return obj
 
 
-class ResourceEditView(_InReachMixin, EditView):
-    pass
+class ResourceChosenMultipleView(SnippetChosenMultipleView):
+    def get_objects(self, pks):
+        return resource_permission_policy.reach(self.request.user, super().get_objects(pks))
 
 
-class ResourceDeleteView(_InReachMixin, DeleteView):
-    pass
+class ResourceChooserViewSet(SnippetChooserViewSet):
+    choose_view_class = ResourceChooseView
+    choose_results_view_class = ResourceChooseResultsView
+    chosen_view_class = ResourceChosenView
+    chosen_multiple_view_class = ResourceChosenMultipleView
 
 
 class ResourceViewSet(SnippetViewSet):
@@ -52,12 +91,27 @@ class ResourceViewSet(SnippetViewSet):
     list_filter = ["resource_type", "visibility", "live"]
     search_fields = ["title", "lesson_title", "external_id"]
     list_per_page = 50
-    edit_view_class = ResourceEditView
-    delete_view_class = ResourceDeleteView
+    chooser_viewset_class = ResourceChooserViewSet
 
     def get_queryset(self, request):
         return (resource_permission_policy.instances_user_has_any_permission_for(request.user, ["change", "delete"])
                 .order_by("-created_at"))
+
+    def construct_view(self, view_class, **kwargs):
+        """Each view of one resource (edit, delete, copy, history, usage, revisions, compare, revert,
+        unpublish, lock, unlock, workflow actions and history, previews) first checks it is in reach."""
+        view = super().construct_view(view_class, **kwargs)
+
+        @wraps(view)
+        def in_reach_only(request, *args, **kwargs):
+            pk = unquote(str(kwargs.get("pk", "")))
+            if pk.isdigit():
+                resource = Resource.objects.filter(pk=int(pk)).only("pk", "school_id").first()
+                if resource is not None and not resource_permission_policy.in_reach(request.user, resource):
+                    raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return in_reach_only
 
 
 register_snippet(ResourceViewSet)

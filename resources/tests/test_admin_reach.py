@@ -1,0 +1,141 @@
+"""A school admin's Wagtail admin reaches their own school's resources only: every URL of the resource snippet and
+its chooser, and the site-history and workflow reports, refuse or leave out another school's resources (of any
+visibility), while the admin's own school's work as before."""
+import re
+
+import pytest
+from django.urls import get_resolver, reverse
+from wagtail.log_actions import log
+from wagtail.models import TaskState, WorkflowState
+
+from accounts.models import User
+from resources.models import Resource
+from resources.services import resource_submit_for_review
+from tests.factories import ResourceFactory, SchoolFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+NAMESPACES = ("wagtailsnippets_resources_resource", "wagtailsnippetchoosers_resources_resource")
+
+
+@pytest.fixture
+def schools():
+    mine, theirs = SchoolFactory(name="城区实验小学"), SchoolFactory(name="远方小学")
+    admin = UserFactory(username="admin-mine", role=User.Role.SCHOOL_ADMIN, school=mine, is_staff=True)
+    their_teacher = UserFactory(username="their-teacher", school=theirs)
+    their = {}
+    for visibility in Resource.Visibility:
+        resource = ResourceFactory(title=f"远方秘密{visibility.value}", visibility=visibility, school=theirs,
+                                   uploaded_by=their_teacher, live=True)
+        resource.save_revision(user=their_teacher, log_action=True)
+        log(resource, "wagtail.edit", user=their_teacher)
+        their[visibility.value] = resource
+    resource_submit_for_review(resource=their["school"], user=their_teacher)
+    own = ResourceFactory(title="本校课件甲", visibility="school", school=mine, uploaded_by=admin, live=True)
+    own.save_revision(user=admin, log_action=True)
+    resource_submit_for_review(resource=own, user=admin)
+    return {"admin": admin, "their": their, "own": own}
+
+
+def resource_urls(resource):
+    """Every URL of the resource snippet and its chooser, filled in for `resource`."""
+    task_state = TaskState.objects.filter(workflow_state__object_id=str(resource.pk)).first()
+    workflow_state = WorkflowState.objects.filter(object_id=str(resource.pk)).first()
+    revision = resource.latest_revision
+    values = {"pk": resource.pk, "revision_id": revision.pk if revision else 1, "revision_id_a": "earliest",
+              "revision_id_b": "latest", "action_name": "approve", "task_state_id": task_state.pk if task_state else 1,
+              "workflow_state_id": workflow_state.pk if workflow_state else 1}
+    urls = {}
+    for namespace in NAMESPACES:
+        for name, patterns in get_resolver().namespace_dict[namespace][1].reverse_dict.items():
+            if not isinstance(name, str):
+                continue
+            params = patterns[0][0][1]
+            if "pk" not in params:
+                continue
+            urls[f"{namespace}:{name}"] = reverse(f"{namespace}:{name}", kwargs={p: values[p] for p in params})
+    return urls
+
+
+def test_every_url_of_another_schools_resource_is_refused(client, schools):
+    client.force_login(schools["admin"])
+    checked = 0
+    for visibility, resource in schools["their"].items():
+        urls = resource_urls(resource)
+        assert {"history", "usage", "revisions_compare", "unpublish", "workflow_history", "chosen", "edit",
+                "copy", "lock", "revisions_revert"} <= {u.split(":")[1] for u in urls}, urls
+        for name, url in urls.items():
+            for method in ("get", "post"):
+                response = getattr(client, method)(url)
+                # refused: 403/404/405, or Wagtail's way, back to the dashboard with "no permission"
+                refused = response.status_code in (403, 404, 405) or (
+                    response.status_code == 302 and response["Location"] == reverse("wagtailadmin_home"))
+                assert refused, (visibility, name, method, response.status_code)
+                assert resource.title not in response.content.decode(), (name, method)
+                checked += 1
+        resource.refresh_from_db()
+        assert resource.live and not resource.locked, "a refused unpublish or lock changed nothing"
+    assert checked > 60
+
+
+def test_another_schools_resources_are_missing_from_lists_choosers_and_reports(client, schools):
+    client.force_login(schools["admin"])
+    their_ids = [r.pk for r in schools["their"].values()]
+    pages = [
+        reverse("wagtailsnippets_resources_resource:list"),
+        reverse("wagtailsnippets_resources_resource:list_results") + "?q=远方",
+        reverse("wagtailsnippetchoosers_resources_resource:choose"),
+        reverse("wagtailsnippetchoosers_resources_resource:choose_results") + "?q=远方",
+        reverse("wagtailsnippetchoosers_resources_resource:choose_results") + "?q=秘密",
+        reverse("wagtailsnippetchoosers_resources_resource:chosen_multiple") + "?" + "&".join(f"id={i}" for i in their_ids),
+        reverse("wagtailadmin_reports:site_history"),
+        reverse("wagtailadmin_reports:site_history_results"),
+        reverse("wagtailadmin_reports:site_history") + "?export=csv",
+        reverse("wagtailadmin_reports:workflow"),
+        reverse("wagtailadmin_reports:workflow_results"),
+        reverse("wagtailadmin_reports:workflow_tasks"),
+        reverse("wagtailadmin_reports:workflow_tasks_results"),
+        reverse("wagtailadmin_home"),
+    ]
+    seen_own = 0
+    for url in pages:
+        response = client.get(url)
+        if "/reports/workflow" in url and response.status_code == 302:  # Wagtail: not for school admins at all
+            assert response["Location"] == reverse("wagtailadmin_home")
+            continue
+        assert response.status_code == 200, (url, response.status_code)
+        body = b"".join(response.streaming_content) if response.streaming else response.content
+        text = body.decode("utf-8", "replace")
+        assert not re.search("远方秘密", text), url
+        seen_own += "本校课件甲" in text
+    assert seen_own >= 5, "the admin's own school's resource still shows in lists, choosers and reports"
+    # and their own resource's pages still open
+    for name, url in resource_urls(schools["own"]).items():
+        if name.endswith((":history", ":usage", ":workflow_history", ":chosen", ":edit")):
+            assert client.get(url).status_code == 200, name
+
+
+def test_a_district_researcher_still_reaches_every_school(client, schools):
+    client.force_login(UserFactory(username="researcher", role=User.Role.DISTRICT_RESEARCHER, school=None))
+    resource = schools["their"]["private"]
+    for name in ("history", "usage", "edit"):
+        assert client.get(reverse(f"wagtailsnippets_resources_resource:{name}", args=[resource.pk])).status_code == 200
+    text = client.get(reverse("wagtailadmin_reports:site_history")).content.decode()
+    assert "远方秘密" in text
+
+
+def test_the_workflow_reports_leave_out_what_is_out_of_reach_when_they_open(client, schools):
+    """A school admin given the workflow reports (they need page rights: a superuser put them in Editors) sees
+    their school's resources there, not another school's."""
+    from django.contrib.auth.models import Group
+    from wagtail.models import GroupPagePermission, Page
+
+    admin = schools["admin"]
+    editors = Group.objects.create(name="页面编辑")
+    GroupPagePermission.objects.create(group=editors, page=Page.objects.get(depth=1), permission_type="change")
+    admin.groups.add(editors)
+    client.force_login(User.objects.get(pk=admin.pk))
+    for name in ("workflow", "workflow_results", "workflow_tasks", "workflow_tasks_results"):
+        response = client.get(reverse(f"wagtailadmin_reports:{name}"))
+        assert response.status_code == 200, name
+        text = response.content.decode()
+        assert "本校课件甲" in text and "远方秘密" not in text, name
