@@ -22,4 +22,16 @@ def preview_tools_check(app_configs, **kwargs):
             "no document gets page previews.",
             hint=INSTALL_HINT, id="resources.W002",
         ))
+    if not missing:
+        from .previews import offline_prefix
+
+        if offline_prefix() is None:
+            warnings.append(Warning(
+                "Previews run their converters without network (unshare --net), and this machine allows no network "
+                "namespace to this user; no document gets page previews.",
+                hint="Run the worker as root, or allow unprivileged user namespaces (Debian: sysctl "
+                     "kernel.unprivileged_userns_clone=1; Ubuntu 24.04: kernel.apparmor_restrict_unprivileged_userns=0), "
+                     "and install util-linux's unshare.",
+                id="resources.W003",
+            ))
     return warnings

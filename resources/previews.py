@@ -11,8 +11,10 @@ The uploaded attachment is only ever read: a preview that fails leaves the file 
 """
 import contextlib
 import datetime
+import functools
 import logging
 import os
+import re
 import shutil
 import signal
 import socket
@@ -217,12 +219,37 @@ def _password_protected_office(path: Path, extension: str) -> bool:
 # The tools.
 
 
-def _run(args, *, timeout):
-    """Run a tool in its own process group: (returncode, stdout, stderr) as text.
+@functools.lru_cache(maxsize=1)
+def offline_prefix() -> tuple[str, ...] | None:
+    """The command prefix that runs a tool in a network namespace of its own (no network at all, not even
+    the machine's loopback), or None when this machine allows none. As root `unshare --net` does; anyone
+    else needs an unprivileged user namespace (`--map-root-user`), which most distributions allow."""
+    unshare = shutil.which("unshare") or "/usr/bin/unshare"
+    for prefix in ((unshare, "--net"), (unshare, "--net", "--map-root-user")):
+        try:
+            if subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode == 0:
+                return prefix
+        except (OSError, subprocess.TimeoutExpired):
+            continue
+    return None
 
-    Raises subprocess.TimeoutExpired after killing the whole group (soffice starts soffice.bin under it),
-    and PreviewUnavailableError when the tool is not installed (see `manage.py check`).
+
+def _run(args, *, timeout):
+    """Run a tool with no network in its own process group: (returncode, stdout, stderr) as text.
+
+    A document can name pictures or links on other machines (an HTML file saved as .doc, a DOCX with an
+    external image, a field in an RTF); a converter opening it must not fetch them, so every tool runs in a
+    network namespace of its own (`offline_prefix`). Raises PreviewUnavailableError when there is none (see
+    `manage.py check`) or the tool is not installed, and subprocess.TimeoutExpired after killing the whole
+    group (soffice starts soffice.bin under it).
     """
+    tool = shutil.which(str(args[0]))
+    if tool is None:
+        raise PreviewUnavailableError(f"{args[0]} is not installed; see manage.py check")
+    prefix = offline_prefix()
+    if prefix is None:
+        raise PreviewUnavailableError("no network sandbox: `unshare --net` fails here; see manage.py check")
+    args = [*prefix, tool, *args[1:]]
     log.debug("preview: %s", " ".join(map(str, args)))
     try:
         process = subprocess.Popen([str(arg) for arg in args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -295,6 +322,30 @@ def office_to_pdf(source: Path, outdir: Path) -> Path:
     return pdf
 
 
+_EXTERNAL_RE = re.compile(rb"<Relationship\b[^>]*\bTargetMode\s*=\s*[\"']External[\"'][^>]*/?>", re.I)
+
+
+def _without_external_parts(source: Path) -> Path:
+    """An OOXML file (PPTX/DOCX/XLSX) without the relationships that point outside it (linked pictures,
+    templates, OLE objects on other machines): a second guard behind the network namespace. The original
+    file is not touched; other formats come back as they are."""
+    if not zipfile.is_zipfile(source):
+        return source
+    with zipfile.ZipFile(source) as archive:
+        rels = [n for n in archive.namelist() if n.endswith(".rels")]
+        if not any(_EXTERNAL_RE.search(archive.read(n)) for n in rels):
+            return source
+        clean = source.with_name(f"offline-{source.name}")
+        with zipfile.ZipFile(clean, "w", zipfile.ZIP_DEFLATED) as copy:
+            for item in archive.infolist():
+                data = archive.read(item)
+                if item.filename in rels:
+                    data = _EXTERNAL_RE.sub(b"", data)
+                copy.writestr(item, data)
+    log.info("preview: %s names parts outside the file; made without them", source.name)
+    return clean
+
+
 @dataclass
 class RenderedPages:
     images: list[Path]  # local JPEGs, in page order
@@ -315,7 +366,7 @@ def render_pages(source: Path, extension: str, workdir: Path, *, pages: int) -> 
     else:
         if _password_protected_office(source, extension):
             raise PasswordProtectedError(f".{extension} file is encrypted")
-        pdf = office_to_pdf(source, workdir / "pdf")
+        pdf = office_to_pdf(_without_external_parts(source), workdir / "pdf")
     count = pdf_page_count(pdf)
     return RenderedPages(images=pdf_to_jpegs(pdf, workdir / "pages", pages=min(pages, count)), page_count=count)
 

@@ -310,3 +310,98 @@ def test_the_system_check_names_the_packages_when_tools_are_missing(monkeypatch)
                for w in warnings)
     monkeypatch.setattr(checks.shutil, "which", lambda tool: f"/usr/bin/{tool}")
     assert checks.preview_tools_check(None) == []
+
+
+@pytest.fixture
+def loopback_listener():
+    """A TCP listener on this machine's loopback that records every connection made to it."""
+    import socket
+    import threading
+
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(16)
+    server.settimeout(0.2)
+    hits, stop = [], threading.Event()
+
+    def serve():
+        while not stop.is_set():
+            try:
+                conn, _address = server.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.settimeout(1)
+                try:
+                    hits.append(conn.recv(200))
+                except OSError:
+                    hits.append(b"")
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}", hits
+    stop.set()
+    thread.join()
+    server.close()
+
+
+def docx_with_external_picture(path: Path, url: str) -> Path:
+    relations = ('<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                 'package/2006/relationships"><Relationship Id="rId5" Type="http://schemas.openxmlformats.org/'
+                 f'officeDocument/2006/relationships/image" Target="{url}/linked.png" TargetMode="External"/>'
+                 '</Relationships>')
+    document = ('<?xml version="1.0" encoding="UTF-8"?><w:document xmlns:w="http://schemas.openxmlformats.org/'
+                'wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>秋天的雨</w:t></w:r></w:p>'
+                f'<w:p><w:fldSimple w:instr=\'INCLUDEPICTURE "{url}/field.png" \\d\'/></w:p></w:body></w:document>')
+    return make_zip(path, {
+        "[Content_Types].xml": '<?xml version="1.0"?><Types xmlns="http://schemas.openxmlformats.org/package/2006/'
+                               'content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
+                               'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+                               '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+                               'officedocument.wordprocessingml.document.main+xml"/></Types>',
+        "_rels/.rels": '<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/'
+                       'relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/'
+                       '2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>',
+        "word/document.xml": document,
+        "word/_rels/document.xml.rels": relations,
+    })
+
+
+@pytest.mark.office
+def test_previews_never_reach_the_network_not_even_this_machine(tmp_path, media_root, monkeypatch, loopback_listener,
+                                                                 django_capture_on_commit_callbacks):
+    url, hits = loopback_listener
+    html = tmp_path / "讲义.doc"  # an HTML page saved as .doc, as websites hand them out
+    html.write_text(f'<html><body><p>秋天的雨</p><img src="{url}/page.png"><link rel="stylesheet" href="{url}/s.css">'
+                    "</body></html>", encoding="utf-8")
+    docx = docx_with_external_picture(tmp_path / "学习单.docx", url)
+    resources = [resource_with(html), resource_with(docx)]
+    for resource in resources:
+        with django_capture_on_commit_callbacks(execute=True):
+            resource_preview_request(resource=resource)
+        resource.refresh_from_db()
+        assert resource.preview_state == READY, resource.preview_detail
+    assert hits == [], "a converter reached the listener"
+
+    # the DOCX went to LibreOffice without its external relationship
+    cleaned = previews._without_external_parts(docx)
+    assert cleaned != docx
+    with __import__("zipfile").ZipFile(cleaned) as archive:
+        assert b"External" not in archive.read("word/_rels/document.xml.rels")
+
+    # the control: the same HTML converted outside the namespace does reach it
+    monkeypatch.setattr(previews, "offline_prefix", lambda: ())
+    previews.office_to_pdf(html, tmp_path / "control")
+    assert hits, "the control made no request: this test would not notice a converter on the network"
+
+
+def test_without_a_network_sandbox_no_converter_runs_and_the_check_says_how_to_allow_one(tmp_path, media_root,
+                                                                                            monkeypatch):
+    monkeypatch.setattr(previews, "offline_prefix", lambda: None)
+    monkeypatch.setattr(checks.shutil, "which", lambda tool: f"/usr/bin/{tool}")
+    assert [w.id for w in checks.preview_tools_check(None)] == ["resources.W003"]
+    started = []
+    monkeypatch.setattr(previews.subprocess, "Popen", lambda *a, **k: started.append(a))
+    with pytest.raises(PreviewUnavailableError, match="no network sandbox"):
+        previews._run(["pdfinfo", tmp_path / "a.pdf"], timeout=5)
+    assert started == []
