@@ -19,6 +19,10 @@ class School(models.Model):
     kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.SUPPORTED)
     region = models.CharField(_("region"), max_length=200, blank=True, help_text=_("Province, city and county"))
     code = models.CharField(_("school code"), max_length=40, blank=True)
+    storage_quota_gb = models.PositiveIntegerField(
+        _("storage quota (GB)"), null=True, blank=True,
+        help_text=_("Files the school's teachers may keep; empty: the site's default; 0: no quota"),
+    )
 
     class Meta:
         ordering = ["name"]

@@ -12,7 +12,7 @@ app.autodiscover_tasks()
 # The whole beat schedule lives here (STYLE.md).
 app.conf.beat_schedule = {
     "sweep-stuck-transcodes": {"task": "media_pipeline.tasks.sweep_stuck_transcodes", "schedule": 300.0},
-    "expire-abandoned-uploads": {"task": "media_pipeline.tasks.expire_abandoned_uploads", "schedule": 3600.0},
+    "expire-abandoned-uploads": {"task": "media_pipeline.tasks.expire_abandoned_uploads", "schedule": 1800.0},
     "replay-search-outbox": {"task": "search.tasks.replay_search_outbox", "schedule": 60.0},
     "sweep-stuck-previews": {"task": "resources.tasks.sweep_stuck_previews", "schedule": 600.0},
     "send-activity-reminders": {"task": "research.tasks.send_activity_reminders", "schedule": 900.0},

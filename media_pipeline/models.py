@@ -23,6 +23,8 @@ class MediaAsset(models.Model):
     progress = models.FloatField(_("progress"), default=0.0)
     error_message = models.TextField(_("error shown to the uploader"), blank=True)
     error_detail = models.TextField(_("error detail for operators"), blank=True)
+    size_bytes = models.BigIntegerField(_("size of the original (bytes)"), null=True, blank=True,
+                                        help_text="Counts against the owner's school's storage quota")
     duration = models.FloatField(_("duration (s)"), null=True, blank=True)
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)

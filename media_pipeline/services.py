@@ -2,6 +2,7 @@
 import contextlib
 import datetime
 import logging
+import os
 import shutil
 import threading
 from pathlib import Path
@@ -31,7 +32,11 @@ def media_asset_create(*, owner, source_path, title="", upload_id=None) -> Media
     """Record an uploaded file and queue its transcode once the transaction commits."""
     from .tasks import transcode_task
 
-    asset = MediaAsset(owner=owner, source_path=str(source_path), title=title, upload_id=upload_id)
+    try:
+        size = os.path.getsize(source_path)
+    except OSError:
+        size = None
+    asset = MediaAsset(owner=owner, source_path=str(source_path), title=title, upload_id=upload_id, size_bytes=size)
     asset.full_clean()
     asset.save()
     transaction.on_commit(lambda: transcode_task.delay(asset.pk))

@@ -111,9 +111,12 @@ def sweep_stuck_transcodes():
 
 @shared_task
 def expire_abandoned_uploads():
-    """Delete unfinished uploads nobody has touched for a week (they resume until then)."""
+    """Delete unfinished uploads nobody has touched for KEXIANG_UPLOAD_EXPIRE_HOURS (they resume until then),
+    which also frees what they reserved of their owner's upload limit (media_pipeline/quotas.py)."""
     import datetime
+
+    from django.conf import settings
 
     from .tus import uploads_expire
 
-    return uploads_expire(older_than=datetime.timedelta(days=7))
+    return uploads_expire(older_than=datetime.timedelta(hours=settings.KEXIANG_UPLOAD_EXPIRE_HOURS))

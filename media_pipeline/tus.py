@@ -124,6 +124,13 @@ class UploadInterruptedError(UploadError):
     user_message = _("The connection dropped during the upload; it will continue from where it stopped.")
 
 
+class UploadQuotaError(UploadError):
+    """A limit on what one person, or one school, may keep (media_pipeline/quotas.py); the sentence says which."""
+
+    status = 413
+    reason = "Quota Exceeded"
+
+
 class UploadStorageError(UploadError):
     status = 507
     reason = "Insufficient Storage"
@@ -504,6 +511,24 @@ def upload_delete(*, upload_id, user) -> None:
     with _lock(directory, wait=LOCK_WAIT_SECONDS):
         _read_info(directory)  # still there?
         _remove(directory)
+
+
+def uploads_of(*, owner_ids) -> list[UploadInfo]:
+    """The uploads on disk (unfinished, or finished and not yet taken) of these users."""
+    owner_ids, found = set(owner_ids), []
+    root = _root()
+    if not root.is_dir() or not owner_ids:
+        return found
+    for directory in root.iterdir():
+        if not directory.is_dir() or directory.name.startswith(TRASH_PREFIX):
+            continue
+        try:
+            info = _read_info(directory)
+        except UploadNotFoundError:
+            continue
+        if info.owner_id in owner_ids and info.state != UploadState.CORRUPT:
+            found.append(info)
+    return found
 
 
 def uploads_expire(*, older_than: timedelta) -> int:

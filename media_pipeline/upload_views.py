@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
-from . import tus
+from . import quotas, tus
 
 logger = logging.getLogger(__name__)
 
@@ -111,7 +111,7 @@ def tus_create(request):
     """Creation: Upload-Length and Upload-Metadata; with a body, creation-with-upload."""
     if "Upload-Defer-Length" in request.headers:
         raise tus.UploadRequestError(detail="Upload-Defer-Length is not supported")
-    info = tus.upload_create(
+    info = quotas.upload_start(
         user=request.user,
         length=_int_header(request, "Upload-Length"),
         metadata=tus.metadata_parse(request.headers.get("Upload-Metadata", "")),

@@ -293,6 +293,13 @@ LOGGING = {
 # Resumable uploads (tus): one directory per upload (media_pipeline/tus.py).
 KEXIANG_UPLOAD_DIR = Path(os.environ.get("KEXIANG_UPLOAD_DIR", VAR_DIR / "uploads"))
 KEXIANG_UPLOAD_MAX_BYTES = int(os.environ.get("KEXIANG_UPLOAD_MAX_BYTES", 4 * 1024**3))
+# Limits on what is kept (media_pipeline/quotas.py): uploads one person may have waiting (count; bytes, 0 = twice
+# the largest file), hours an untouched unfinished upload is kept, and a school's storage in GB (0 = no quota;
+# School.storage_quota_gb overrides it per school).
+KEXIANG_UPLOAD_PENDING_MAX_COUNT = int(os.environ.get("KEXIANG_UPLOAD_PENDING_MAX_COUNT", "10"))
+KEXIANG_UPLOAD_PENDING_MAX_BYTES = int(os.environ.get("KEXIANG_UPLOAD_PENDING_MAX_BYTES", "0"))
+KEXIANG_UPLOAD_EXPIRE_HOURS = int(os.environ.get("KEXIANG_UPLOAD_EXPIRE_HOURS", "6"))
+KEXIANG_SCHOOL_STORAGE_QUOTA_GB = int(os.environ.get("KEXIANG_SCHOOL_STORAGE_QUOTA_GB", "100"))
 
 # Semester figures (resources/figures.py): the programme's goals for a school each semester —
 # new resources added, and the share of its teachers who made a micro-lesson of their own.

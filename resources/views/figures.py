@@ -17,6 +17,8 @@ from django.views.decorators.http import require_safe
 
 from accounts.models import School, SchoolPairing
 
+from media_pipeline.quotas import school_storage
+
 from ..selectors import as_id
 from ..figures import (
     Figures,
@@ -172,6 +174,7 @@ def figures_page(request):
             "schools": figures_school_list(user=user),
             "pairings": figures_pairing_list(user=user),
             "query": _query(choice),
+            "storage": school_storage(choice.school) if figures and choice.school else None,
         },
     )
 
