@@ -3,12 +3,14 @@
 - GET /healthz: liveness. Answers 200 without touching anything: the process serves requests.
 - GET /readyz: readiness. Checks each part the site needs and answers 200 when every required part works,
   503 otherwise, with JSON naming each part, whether it is required, whether it works and how long the check
-  took. Required: the database, the Celery broker and the media storage (MEDIA_ROOT and PRIVATE_MEDIA_ROOT,
-  writable). Elasticsearch, when ELASTICSEARCH_URL is set, is checked but not required: search falls back to
+  took. Required: the database, the Celery broker and the storage (MEDIA_ROOT, PRIVATE_MEDIA_ROOT and
+  KEXIANG_UPLOAD_DIR, writable). Elasticsearch, when ELASTICSEARCH_URL is set, is checked but not required: search falls back to
   the database while it is down, and the status says "degraded". KEXIANG_READY_REQUIRE_SEARCH=1 makes it
   required. A media folder that does not exist yet is made (storage would make it on the first save). Errors
   are named by their kind and a short reason, never with addresses or passwords.
 """
+import logging
+import threading
 import time
 import uuid
 from pathlib import Path
@@ -20,6 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 CHECK_TIMEOUT = 3  # seconds for any one network check
+logger = logging.getLogger(__name__)
 
 
 def healthz(request):
@@ -52,8 +55,23 @@ def check_search():
 
 
 def check_media():
-    for root in (settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT):
+    for root in (settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT, settings.KEXIANG_UPLOAD_DIR):
         _probe_write(Path(root))
+
+
+_reported = set()
+_reported_lock = threading.Lock()
+
+
+def storage_failed(where: str, error: OSError) -> None:
+    """A folder could not be written (read-only, no permission): log it with its cause once per process and
+    folder, then only at debug level, so a broken disk does not flood the log; /readyz shows it meanwhile."""
+    key = (where, getattr(error, "errno", None))
+    with _reported_lock:
+        first = key not in _reported
+        _reported.add(key)
+    logger.log(logging.ERROR if first else logging.DEBUG, "cannot write to %s: %s (/readyz says so too)", where,
+               error, exc_info=first)
 
 
 def _probe_write(folder: Path):

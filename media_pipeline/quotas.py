@@ -105,8 +105,11 @@ def _creation_lock():
     """One upload starts at a time on this machine (a flock on the upload folder itself: no extra file), so
     parallel requests cannot pass the limits together. Starting is quick; the bytes are not under it."""
     root = tus._root()
-    root.mkdir(parents=True, exist_ok=True)
-    descriptor = os.open(root, os.O_RDONLY)
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+        descriptor = os.open(root, os.O_RDONLY)
+    except OSError as error:
+        raise tus.storage_error(error, root) from error
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield

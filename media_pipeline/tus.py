@@ -131,6 +131,14 @@ class UploadQuotaError(UploadError):
     reason = "Quota Exceeded"
 
 
+class UploadFolderError(UploadError):
+    """The upload folder cannot be written (read-only, no permission): the server's problem, not the file's."""
+
+    status = 503
+    user_message = _("The server cannot store uploads right now (its storage cannot be written). Nothing of "
+                     "yours was lost; tell your school admin, and try again later.")
+
+
 class UploadStorageError(UploadError):
     status = 507
     reason = "Insufficient Storage"
@@ -362,6 +370,16 @@ def _reconcile(directory: Path, info: UploadInfo) -> bool:
     return completed
 
 
+def storage_error(error: OSError, where) -> UploadError:
+    """The tus error for a failed write: 507 when the disk is full, 503 when it cannot be written at all."""
+    from config.health import storage_failed
+
+    storage_failed(str(where), error)
+    if error.errno in (errno.ENOSPC, errno.EDQUOT):
+        return UploadStorageError(detail=str(error))
+    return UploadFolderError(detail=str(error))
+
+
 def _send_completed(info: UploadInfo) -> None:
     for receiver, result in upload_completed.send_robust(sender=UploadInfo, upload=info):
         if isinstance(result, Exception):
@@ -382,10 +400,14 @@ def upload_create(*, user, length: int, metadata: dict[str, str] | None = None) 
         )
     info = UploadInfo(id=uuid.uuid4(), owner_id=user.pk, length=length, metadata=dict(metadata or {}))
     directory = _root() / str(info.id)
-    directory.mkdir(parents=True)
-    (directory / DATA_NAME).touch()
-    completed = length == 0 and _finish(directory, info)
-    _write_info(directory, info)  # last: a directory without info.json is not an upload yet
+    try:
+        directory.mkdir(parents=True)
+        (directory / DATA_NAME).touch()
+        completed = length == 0 and _finish(directory, info)
+        _write_info(directory, info)  # last: a directory without info.json is not an upload yet
+    except OSError as error:
+        shutil.rmtree(directory, ignore_errors=True)
+        raise storage_error(error, _root()) from error
     if completed:
         _send_completed(info)
     return info
@@ -478,9 +500,7 @@ def _append(directory, info, offset, stream, content_length, checksum) -> bool:
         info.pending_checksum = False
         _write_info(directory, info)
         if isinstance(error, OSError):
-            logger.error("Upload %s: writing at %s failed: %s", info.id, offset, error)
-            if error.errno in (errno.ENOSPC, errno.EDQUOT):
-                raise UploadStorageError(detail=str(error)) from error
+            raise storage_error(error, directory) from error
         raise
     if hasher and (interrupted or hasher.digest() != checksum[1]):
         os.truncate(data, offset)

@@ -12,9 +12,17 @@ class ResourceImportError(ValueError):
 class ResourceUploadError(ValueError):
     """An uploaded file that cannot become a resource; `user_message` says what to do, the upload is kept."""
 
+    status = 400
+
     def __init__(self, user_message, detail=""):
         super().__init__(detail or str(user_message))
         self.user_message = user_message
+
+
+class StorageUnavailableError(ResourceUploadError):
+    """Media storage cannot be written (read-only, no permission, full): the server's problem. 503."""
+
+    status = 503
 
 
 # Files whose pages cannot be previewed (resources/previews.py). `user_message` is a gettext_lazy msgid the

@@ -328,7 +328,7 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
     from media_pipeline.models import MediaAsset
     from media_pipeline.signal_handlers import is_media_upload, transcode_completed_upload
 
-    from .exceptions import ResourceUploadError
+    from .exceptions import ResourceUploadError, StorageUnavailableError
     from .previews import PREVIEW_FORMATS, document_check, extension_of, resource_preview_request
 
     upload = _cleaned_upload(user=user, upload_id=upload_id)
@@ -373,8 +373,16 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
     else:
         path = tus.upload_path(upload)
         document_check(path, filename)  # raises a ResourceFileError with a sentence for the teacher
-        with open(path, "rb") as handle:
-            resource.attachment.save(f"{uuid.uuid4().hex}.{extension or 'bin'}", File(handle), save=False)
+        try:
+            with open(path, "rb") as handle:
+                resource.attachment.save(f"{uuid.uuid4().hex}.{extension or 'bin'}", File(handle), save=False)
+        except OSError as error:
+            from config.health import storage_failed
+
+            storage_failed("media storage", error)
+            raise StorageUnavailableError(
+                _("The server cannot store files right now (its storage cannot be written). Your upload is kept: "
+                  "press Save again later, and tell your school admin."), detail=str(error)) from error
 
     wants_public = visibility == Resource.Visibility.PUBLIC
     if wants_public:

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 
 from media_pipeline.views import upload_texts
 
+from ..exceptions import StorageUnavailableError
 from ..forms import ResourceUploadForm
 from ..models import Grade, Stage, Subject
 from ..selectors import as_id
@@ -25,7 +26,7 @@ def _file_error(error):
 @login_required
 def upload_page(request):
     form = ResourceUploadForm(request.POST or None)
-    file_error = None
+    file_error, status = None, 200
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -39,6 +40,7 @@ def upload_page(request):
             file_error = _file_error(error)
             if file_error is None:
                 raise
+            status = 503 if isinstance(error, StorageUnavailableError) else 200
             logger.info("upload %s refused for %s: %r", data["upload_id"], request.user.pk, error)
         else:
             if resource.visibility != data["visibility"] and resource.school_id:
@@ -56,4 +58,4 @@ def upload_page(request):
         "stages": Stage.objects.all(), "grades": Grade.objects.select_related("stage"), "subjects": Subject.objects.all(),
         "upload_texts": {**upload_texts(), "done": _("Uploaded."),
                          "empty": _("This file is empty (0 bytes). Choose another file.")},
-    })
+    }, status=status)
