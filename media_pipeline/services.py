@@ -164,13 +164,13 @@ def _variants(result):
     ]
 
 
-def media_assets_stuck(now=None):
-    """Assets that a dead worker left in PROCESSING (no heartbeat for stuck_after()), and queued ones
-    whose message was lost (queued longer than that and never started)."""
+def media_assets_stuck(now=None, silence=None):
+    """Assets that a dead worker left in PROCESSING (no heartbeat for `silence`, stuck_after() by default),
+    and queued ones whose message was lost (queued longer than that and never started)."""
     now = now or timezone.now()
-    cutoff = now - stuck_after()
+    cutoff = now - (stuck_after() if silence is None else silence)
     return MediaAsset.objects.filter(
-        Q(state=MediaAsset.State.PROCESSING, heartbeat_at__lt=cutoff)
-        | Q(state=MediaAsset.State.QUEUED, heartbeat_at__lt=cutoff)
-        | Q(state=MediaAsset.State.QUEUED, heartbeat_at__isnull=True, created_at__lt=cutoff)
+        Q(state=MediaAsset.State.PROCESSING, heartbeat_at__lte=cutoff)
+        | Q(state=MediaAsset.State.QUEUED, heartbeat_at__lte=cutoff)
+        | Q(state=MediaAsset.State.QUEUED, heartbeat_at__isnull=True, created_at__lte=cutoff)
     )

@@ -1,4 +1,5 @@
 """Thin Celery tasks: ids in, fetch again, call the service."""
+import datetime
 import logging
 
 from celery import shared_task
@@ -90,18 +91,21 @@ def _guarded(job, work):
 
 
 @shared_task
-def sweep_stuck_transcodes():
-    """Requeue jobs whose worker died (no heartbeat): the ladder is rebuilt from the start."""
+def sweep_stuck_transcodes(silent_seconds=None):
+    """Requeue jobs whose worker died (no heartbeat for `silent_seconds`, by default
+    KEXIANG_TRANSCODE_STUCK_AFTER): the ladder is rebuilt from the start. 0 requeues every unfinished job:
+    the local worker does so when it starts and no other local worker is alive (signal_handlers)."""
+    silence = stuck_after() if silent_seconds is None else datetime.timedelta(seconds=silent_seconds)
     requeued = []
-    for asset in media_assets_stuck():
+    for asset in media_assets_stuck(silence=silence):
         if asset.attempts >= MAX_ATTEMPTS:
             TranscodeJob(asset).fail(TranscodeError(f"gave up after {asset.attempts} attempts"))
             continue
         # Hand it back as QUEUED (only if still stale): the worker that picks it up need not share
         # this process's idea of "stale" to claim it.
-        cutoff = timezone.now() - stuck_after()
+        cutoff = timezone.now() - silence
         handed_back = MediaAsset.objects.filter(pk=asset.pk).filter(
-            Q(state=MediaAsset.State.QUEUED) | Q(state=MediaAsset.State.PROCESSING, heartbeat_at__lt=cutoff)
+            Q(state=MediaAsset.State.QUEUED) | Q(state=MediaAsset.State.PROCESSING, heartbeat_at__lte=cutoff)
         ).update(state=MediaAsset.State.QUEUED)
         if handed_back:
             transcode_task.delay(asset.pk)
