@@ -104,6 +104,11 @@ class User(AbstractUser):
     school = models.ForeignKey(
         School, verbose_name=_("school"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
+    must_change_password = models.BooleanField(
+        _("must choose a new password"), default=False,
+        help_text=_("Set when a school admin or researcher gave a temporary password; cleared when the person "
+                    "chooses their own."),
+    )
 
     objects = KexiangUserManager()
 

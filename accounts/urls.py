@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import views
 from .forms import SignInForm
 
 app_name = "accounts"
@@ -12,4 +13,8 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("password/forgot/", views.password_forgot, name="password_forgot"),
+    path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
+    path("people/", views.people, name="people"),
+    path("people/<int:user_id>/reset-password/", views.password_reset, name="password_reset"),
 ]

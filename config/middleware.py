@@ -1,5 +1,9 @@
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
+from django.contrib import messages
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils.translation import gettext
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
 
@@ -32,3 +36,21 @@ class SiteCSPMiddleware(CSPMiddleware):
         if not report_only and request.path_info.startswith(settings.KEXIANG_CSP_ADMIN_PREFIXES):
             parts.update = {**(parts.update or {}), **self.ADMIN_EXTRA}
         return parts
+
+
+class PasswordChangeRequiredMiddleware:
+    """Someone signed in with a temporary password (a school admin or researcher reset it) chooses their own
+    before anything else; signing out, static files and the health checks stay open."""
+
+    OPEN = ("/accounts/password/change/", "/accounts/logout/", "/static/", "/i18n/", "/healthz", "/readyz")
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        user = getattr(request, "user", None)
+        if (user is not None and user.is_authenticated and getattr(user, "must_change_password", False)
+                and not request.path_info.startswith(self.OPEN)):
+            messages.info(request, gettext("You signed in with a temporary password. Choose your own now."))
+            return redirect(reverse("accounts:password_change"))
+        return self.get_response(request)

@@ -77,6 +77,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
+    "config.middleware.PasswordChangeRequiredMiddleware",  # a temporary password is replaced first
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
     "axes.middleware.AxesMiddleware",  # last: turns a locked-out sign-in into the 429 page (accounts/login_limits.py)
@@ -180,6 +181,9 @@ CONTENT_SECURITY_POLICY = {
 }
 KEXIANG_CSP_ADMIN_PREFIXES = ("/admin/", "/django-admin/")
 WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no avatars from another site (and no request leaving the school's network)
+# Password reset by e-mail needs an e-mail backend; without one, school admins and researchers give temporary
+# passwords (accounts/password_reset.py) and the admin offers no e-mail link that would fail silently.
+WAGTAIL_PASSWORD_RESET_ENABLED = bool(os.environ.get("EMAIL_HOST"))
 WAGTAIL_ENABLE_UPDATE_CHECK = False  # the admin would ask releases.wagtail.org from every browser; operators upgrade from PyPI
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True

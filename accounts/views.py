@@ -1,0 +1,59 @@
+"""Passwords without e-mail (accounts/password_reset.py): the page a teacher who forgot theirs reads, the list a
+school admin or researcher resets from, and the page where a temporary password is replaced."""
+from django.contrib import messages
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404, render
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST, require_safe
+
+from search.text import bounded_query
+
+from .models import User
+from .password_reset import (
+    password_changed, password_reset_allowed, password_reset_by_staff, people_for_password_reset,
+)
+
+
+@require_safe
+def password_forgot(request):
+    return render(request, "accounts/password_forgot.html")
+
+
+@login_required
+@require_safe
+def people(request):
+    if not password_reset_allowed(actor=request.user):
+        raise PermissionDenied
+    query = bounded_query(request.GET.get("q"), chars=50)
+    found = people_for_password_reset(actor=request.user, query=query)
+    return render(request, "accounts/people.html", {"people": found[:50], "more": found.count() > 50, "query": query})
+
+
+@login_required
+@require_POST
+@never_cache
+def password_reset(request, user_id):
+    if not password_reset_allowed(actor=request.user):
+        raise PermissionDenied
+    person = get_object_or_404(User, pk=user_id)
+    try:
+        password = password_reset_by_staff(actor=request.user, user=person)
+    except PermissionError:
+        raise PermissionDenied from None
+    return render(request, "accounts/password_reset_done.html", {"person": person, "password": password})
+
+
+class PasswordChangeView(auth_views.PasswordChangeView):
+    """Choose a new password (and the one a temporary password must be replaced on)."""
+
+    template_name = "accounts/password_change.html"
+    success_url = "/"
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        password_changed(user=self.request.user)
+        messages.success(self.request, _("Your new password is saved."))
+        return response
