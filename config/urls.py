@@ -6,7 +6,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 import protected_media.views
-from resources import admin_reports
+from resources import admin_reach
 
 from . import health
 
@@ -15,8 +15,9 @@ urlpatterns = [
     path("healthz", health.healthz, name="healthz"),
     path("readyz", health.readyz, name="readyz"),
     path("django-admin/", admin.site.urls),
-    # Wagtail's site-history and workflow reports, without the resources out of the reader's reach
-    path("admin/reports/", include(admin_reports.urlpatterns)),
+    # Wagtail's reports and bulk actions, kept to the reader's reach over resources (resources/admin_reach.py)
+    path("admin/reports/", include(admin_reach.urlpatterns)),
+    path("admin/bulk/", include(admin_reach.bulk_urlpatterns)),
     path("admin/", include(wagtailadmin_urls)),
     # Wagtail's document URLs, served by protected_media first (same name, so Wagtail's links point here)
     path("documents/<int:document_id>/<str:document_filename>", protected_media.views.document,

@@ -7,6 +7,7 @@ from wagtail.admin.panels import FieldPanel, MultiFieldPanel
 from wagtail.fields import RichTextField, StreamField
 from wagtail.models import DraftStateMixin, LockableMixin, Page, RevisionMixin, Task, TaskState, WorkflowMixin
 
+from .admin_forms import ResourceAdminForm
 from .blocks import LessonPlanBlock
 from .licences import Licence
 
@@ -259,6 +260,7 @@ class Resource(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
     def __str__(self):
         return self.title
 
+    base_form_class = ResourceAdminForm  # offers a school admin only their school's videos
     panels = [
         FieldPanel("title"),
         FieldPanel("resource_type"),
@@ -378,6 +380,14 @@ class ResourceReviewTask(Task):
 
     def locked_for_user(self, obj, user):
         return not self.can_review(user, obj)
+
+    def on_action(self, task_state, user, action_name, **kwargs):
+        """Approve or request changes: only by someone who may review this resource, whatever the URL said."""
+        from django.core.exceptions import PermissionDenied
+
+        if not self.can_review(user, task_state.workflow_state.content_object):
+            raise PermissionDenied
+        return super().on_action(task_state, user, action_name, **kwargs)
 
     def get_actions(self, obj, user):
         if not self.can_review(user, obj):

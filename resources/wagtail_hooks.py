@@ -6,13 +6,19 @@ Wagtail checks only model permissions in many of its views (history, usage, revi
 lock, workflow history, the chooser, the site-history and workflow reports), so here:
 - every view of the snippet that names a resource (a `pk` in its URL) refuses one out of reach (403);
 - the chooser lists, finds and returns only resources in reach;
-- the site-history and workflow reports (resources/admin_reports.py, mounted in config/urls.py) leave out
-  the resources out of reach.
+- the site-history and workflow reports leave out the resources out of reach, and bulk actions on resources
+  are for those who reach every school (resources/admin_reach.py, mounted in config/urls.py);
+- the edit form offers only videos of the admin's school (ResourceAdminForm);
+- the review task refuses an approval or rejection by someone who may not review that resource.
 """
+import re
 from functools import wraps
 
 from django.contrib.admin.utils import unquote
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
+from django.http import Http404
+from wagtail.models import Revision, TaskState, WorkflowState
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
 from wagtail.snippets.models import register_snippet
@@ -37,6 +43,9 @@ class ResourcePermissionPolicy(ModelPermissionPolicy):
         if ResourceReviewTask.reaches_every_school(user):
             return queryset
         return queryset.filter(school_id=user.school_id) if user.school_id else queryset.none()
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return self.in_reach(user, instance) and super().user_has_permission_for_instance(user, action, instance)
 
     def user_has_any_permission_for_instance(self, user, actions, instance):
         return self.in_reach(user, instance) and super().user_has_any_permission_for_instance(user, actions, instance)
@@ -82,6 +91,23 @@ class ResourceChooserViewSet(SnippetChooserViewSet):
     chosen_multiple_view_class = ResourceChosenMultipleView
 
 
+def _parts_belong(pk, kwargs) -> bool:
+    """The revision, workflow state and task state named in a URL are the resource `pk`'s own (Wagtail looks
+    some up by their id alone, so another school's could be acted on through one's own resource)."""
+    resource_type = ContentType.objects.get_for_model(Resource)
+    of_this = {"base_content_type": resource_type, "object_id": pk}
+    checks = [
+        ("revision_id", Revision.objects, of_this),
+        ("workflow_state_id", WorkflowState.objects, of_this),
+        ("task_state_id", TaskState.objects, {f"workflow_state__{k}": v for k, v in of_this.items()}),
+    ]
+    for name, objects, owner in checks:
+        value = str(kwargs.get(name, ""))
+        if value.isdigit() and not objects.filter(pk=int(value), **owner).exists():
+            return False
+    return True
+
+
 class ResourceViewSet(SnippetViewSet):
     model = Resource
     icon = "doc-full-inverse"
@@ -99,16 +125,21 @@ class ResourceViewSet(SnippetViewSet):
 
     def construct_view(self, view_class, **kwargs):
         """Each view of one resource (edit, delete, copy, history, usage, revisions, compare, revert,
-        unpublish, lock, unlock, workflow actions and history, previews) first checks it is in reach."""
+        unpublish, lock, unlock, workflow actions and history, previews) first checks it is in reach, and that
+        the revision, workflow state or task state its URL names belongs to that resource."""
         view = super().construct_view(view_class, **kwargs)
 
         @wraps(view)
         def in_reach_only(request, *args, **kwargs):
-            pk = unquote(str(kwargs.get("pk", "")))
-            if pk.isdigit():
+            if "pk" in kwargs:
+                pk = unquote(str(kwargs["pk"]))
+                if not re.fullmatch(r"[0-9]+", pk):  # "+1", " 1", "1.0": Django would read them as 1
+                    raise Http404
                 resource = Resource.objects.filter(pk=int(pk)).only("pk", "school_id").first()
                 if resource is not None and not resource_permission_policy.in_reach(request.user, resource):
                     raise PermissionDenied
+                if not _parts_belong(pk, kwargs):
+                    raise Http404
             return view(request, *args, **kwargs)
 
         return in_reach_only

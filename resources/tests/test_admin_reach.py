@@ -139,3 +139,55 @@ def test_the_workflow_reports_leave_out_what_is_out_of_reach_when_they_open(clie
         assert response.status_code == 200, name
         text = response.content.decode()
         assert "本校课件甲" in text and "远方秘密" not in text, name
+
+
+def test_urls_that_mix_ones_own_resource_with_another_schools_parts_are_refused(client, schools):
+    """A task state, workflow state or revision of another school's resource named through one's own resource's
+    URL; a pk Django would read as a number ("+1"); bulk actions; the per-object permission."""
+    from resources.wagtail_hooks import resource_permission_policy
+
+    admin, own, theirs = schools["admin"], schools["own"], schools["their"]["school"]
+    client.force_login(admin)
+    their_task = TaskState.objects.get(workflow_state__object_id=str(theirs.pk), status="in_progress")
+    for action in ("approve", "reject"):
+        url = reverse("wagtailsnippets_resources_resource:workflow_action", args=[own.pk, action, their_task.pk])
+        assert client.post(url).status_code in (403, 404)
+    their_task.refresh_from_db()
+    theirs.refresh_from_db()
+    assert their_task.status == "in_progress" and theirs.visibility == "school"
+    their_state = WorkflowState.objects.get(object_id=str(theirs.pk))
+    assert client.get(reverse("wagtailsnippets_resources_resource:workflow_history_detail",
+                              args=[own.pk, their_state.pk])).status_code == 404
+    assert client.get(reverse("wagtailsnippets_resources_resource:revisions_revert",
+                              args=[own.pk, theirs.latest_revision.pk])).status_code == 404
+    for pk in (f"+{theirs.pk}", f"0{theirs.pk}", f" {theirs.pk}"):
+        compare = f"/admin/snippets/resources/resource/history/{pk}/revisions/compare/earliest...latest/"
+        response = client.get(compare)
+        refused = response.status_code in (403, 404) or response.get("Location") == reverse("wagtailadmin_home")
+        assert refused and "远方秘密" not in response.content.decode(), pk
+    for action in ("delete", "publish", "unpublish"):
+        bulk = client.get(f"/admin/bulk/resources/resource/{action}/?id=all")
+        assert bulk.status_code in (302, 403) and "远方秘密" not in bulk.content.decode(), action
+    assert not resource_permission_policy.user_has_permission_for_instance(admin, "change", theirs)
+    assert resource_permission_policy.user_has_permission_for_instance(admin, "change", own)
+
+
+def test_the_edit_form_offers_only_the_schools_own_videos(client, schools):
+    from media_pipeline.models import MediaAsset
+
+    admin, own = schools["admin"], schools["own"]
+    their_teacher = schools["their"]["private"].uploaded_by
+    theirs = MediaAsset.objects.create(owner=their_teacher, title="远方秘密录像", source_path="/dev/null")
+    mine = MediaAsset.objects.create(owner=admin, title="本校录像", source_path="/dev/null")
+    client.force_login(admin)
+    edit = client.get(reverse("wagtailsnippets_resources_resource:edit", args=[own.pk])).content.decode()
+    assert "本校录像" in edit and "远方秘密录像" not in edit
+    form = client.get(reverse("wagtailsnippets_resources_resource:edit", args=[own.pk])).context["form"]
+    assert set(form.fields["media_asset"].queryset) == {mine}
+    assert theirs not in form.fields["media_asset"].queryset
+
+
+def test_a_researcher_may_still_act_in_bulk(client, schools):
+    client.force_login(UserFactory(username="researcher2", role=User.Role.DISTRICT_RESEARCHER, school=None))
+    ids = "&".join(f"id={r.pk}" for r in schools["their"].values())
+    assert client.get(f"/admin/bulk/resources/resource/delete/?{ids}").status_code == 200

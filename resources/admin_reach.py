@@ -1,8 +1,13 @@
-"""Wagtail's site-history and workflow reports with the resources out of the reader's reach left out.
+"""The Wagtail admin's views over many resources, kept to the reader's reach: the site-history and workflow
+reports leave out the resources out of reach, and bulk actions on resources are for those who reach every
+school (a school admin acts on one resource at a time).
+
+Reports:
 
 Wagtail shows a report's rows to anyone with any permission on the row's model; a school admin has them on
 Resource (the reviewers' group), so without this they would read the titles and history of every school's
-resources. Mounted over Wagtail's own report URLs in config/urls.py (the same paths, matched first).
+resources. Bulk actions: Wagtail's lists every object of the model for "select all" and names those it refuses.
+Mounted over Wagtail's own URLs in config/urls.py (the same paths, matched first).
 """
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import CharField, Q
@@ -13,7 +18,7 @@ from wagtail.admin.auth import require_admin_access
 from wagtail.admin.views.reports.audit_logging import LogEntriesView
 from wagtail.admin.views.reports.workflows import WorkflowTasksView, WorkflowView
 
-from .models import Resource
+from .models import Resource, ResourceReviewTask
 from .wagtail_hooks import resource_permission_policy
 
 
@@ -22,6 +27,10 @@ def _out_of_reach_q(user, prefix=""):
     resource_type = ContentType.objects.get_for_model(Resource)
     in_reach = resource_permission_policy.reach(user).annotate(key=Cast("pk", CharField())).values("key")
     return Q(**{f"{prefix}content_type": resource_type}) & ~Q(**{f"{prefix}object_id__in": in_reach})
+
+
+def _admin(view):
+    return never_cache(require_admin_access(view))
 
 
 class SiteHistoryInReachView(LogEntriesView):
@@ -42,9 +51,17 @@ class WorkflowTasksInReachView(WorkflowTasksView):
         return super().get_queryset().exclude(_out_of_reach_q(self.request.user, "workflow_state__"))
 
 
-def _admin(view):
-    return never_cache(require_admin_access(view))
+def resource_bulk_action(request, action):
+    """Bulk actions on resources: Wagtail's own view for those who reach every school, 403 for anyone else."""
+    from django.core.exceptions import PermissionDenied
+    from wagtail.admin.views.bulk_action import index
 
+    if not ResourceReviewTask.reaches_every_school(request.user):
+        raise PermissionDenied
+    return index(request, "resources", "resource", action)
+
+
+bulk_urlpatterns = [path("resources/resource/<str:action>/", _admin(resource_bulk_action))]
 
 # The same paths and names as Wagtail's (wagtail/admin/urls/reports.py), matched before them.
 urlpatterns = [
