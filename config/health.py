@@ -59,6 +59,13 @@ def check_media():
         _probe_write(Path(root))
 
 
+class QuietUnavailable(logging.Filter):
+    """Drops Django's line for each 503: a 503 here is storage that storage_failed already logged (once)."""
+
+    def filter(self, record):
+        return getattr(record, "status_code", None) != 503
+
+
 _reported = set()
 _reported_lock = threading.Lock()
 

@@ -57,6 +57,16 @@ def school_quota(school) -> int | None:
     return gigabytes * GB if gigabytes else None
 
 
+def _waiting(uploads):
+    """Uploads that wait for their teacher: not those whose bytes became a video (the original stays in the
+    upload folder as the video's source, and the video counts it)."""
+    from .models import MediaAsset
+
+    finished = [str(upload.id) for upload in uploads if upload.is_complete]
+    taken = set(MediaAsset.objects.filter(upload_id__in=finished).values_list("upload_id", flat=True))
+    return [upload for upload in uploads if str(upload.id) not in taken]
+
+
 def school_storage(school) -> SchoolStorage:
     """Bytes kept for `school`: its resources' files, its teachers' videos that are not (yet) resources, and
     their uploads on disk (each at the size declared when it started)."""
@@ -69,13 +79,13 @@ def school_storage(school) -> SchoolStorage:
     resources = Resource.objects.filter(school=school).aggregate(n=Sum("size_bytes"))["n"] or 0
     videos = (MediaAsset.objects.filter(owner_id__in=teachers, resources__isnull=True)
               .exclude(state=MediaAsset.State.FAILED).aggregate(n=Sum("size_bytes"))["n"] or 0)
-    uploads = sum(upload.length for upload in tus.uploads_of(owner_ids=teachers))
+    uploads = sum(upload.length for upload in _waiting(tus.uploads_of(owner_ids=teachers)))
     return SchoolStorage(used=resources + videos + uploads, quota=school_quota(school))
 
 
 def upload_quota_check(*, user, length: int) -> None:
     """Raise tus.UploadQuotaError when `user` may not start an upload of `length` bytes now."""
-    mine = tus.uploads_of(owner_ids=[user.pk])
+    mine = _waiting(tus.uploads_of(owner_ids=[user.pk]))
     hours = int(getattr(settings, "KEXIANG_UPLOAD_EXPIRE_HOURS", 6))
     if len(mine) >= pending_max_count():
         raise tus.UploadQuotaError(
@@ -83,7 +93,7 @@ def upload_quota_check(*, user, length: int) -> None:
                 "You already have %(count)d uploads that are not finished or not saved yet. Finish or save them "
                 "first (an upload untouched for %(hours)d hours is deleted by itself), then start this one.")
             % {"count": len(mine), "hours": hours})
-    reserved = sum(upload.length for upload in mine)
+    reserved = sum(upload.length for upload in mine if upload.state != tus.UploadState.CORRUPT)
     if reserved + length > pending_max_bytes():
         raise tus.UploadQuotaError(
             f"user {user.pk}: {reserved} reserved + {length} > {pending_max_bytes()}", user_message=gettext(
@@ -109,7 +119,7 @@ def _creation_lock():
         root.mkdir(parents=True, exist_ok=True)
         descriptor = os.open(root, os.O_RDONLY)
     except OSError as error:
-        raise tus.storage_error(error, root) from error
+        raise tus.storage_error(error) from error
     try:
         fcntl.flock(descriptor, fcntl.LOCK_EX)
         yield

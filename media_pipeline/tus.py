@@ -370,11 +370,11 @@ def _reconcile(directory: Path, info: UploadInfo) -> bool:
     return completed
 
 
-def storage_error(error: OSError, where) -> UploadError:
+def storage_error(error: OSError) -> UploadError:
     """The tus error for a failed write: 507 when the disk is full, 503 when it cannot be written at all."""
     from config.health import storage_failed
 
-    storage_failed(str(where), error)
+    storage_failed(str(_root()), error)  # one folder for the log, whichever upload in it failed
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         return UploadStorageError(detail=str(error))
     return UploadFolderError(detail=str(error))
@@ -407,7 +407,7 @@ def upload_create(*, user, length: int, metadata: dict[str, str] | None = None) 
         _write_info(directory, info)  # last: a directory without info.json is not an upload yet
     except OSError as error:
         shutil.rmtree(directory, ignore_errors=True)
-        raise storage_error(error, _root()) from error
+        raise storage_error(error) from error
     if completed:
         _send_completed(info)
     return info
@@ -500,7 +500,7 @@ def _append(directory, info, offset, stream, content_length, checksum) -> bool:
         info.pending_checksum = False
         _write_info(directory, info)
         if isinstance(error, OSError):
-            raise storage_error(error, directory) from error
+            raise storage_error(error) from error
         raise
     if hasher and (interrupted or hasher.digest() != checksum[1]):
         os.truncate(data, offset)
@@ -534,7 +534,8 @@ def upload_delete(*, upload_id, user) -> None:
 
 
 def uploads_of(*, owner_ids) -> list[UploadInfo]:
-    """The uploads on disk (unfinished, or finished and not yet taken) of these users."""
+    """The uploads on disk of these users: unfinished, finished (taken or not: a video's original stays
+    here as its source) and corrupt (kept for the status until they expire)."""
     owner_ids, found = set(owner_ids), []
     root = _root()
     if not root.is_dir() or not owner_ids:
@@ -546,7 +547,7 @@ def uploads_of(*, owner_ids) -> list[UploadInfo]:
             info = _read_info(directory)
         except UploadNotFoundError:
             continue
-        if info.owner_id in owner_ids and info.state != UploadState.CORRUPT:
+        if info.owner_id in owner_ids:
             found.append(info)
     return found
 

@@ -62,8 +62,11 @@ def tus_endpoint(*methods):
             else:
                 try:
                     response = view(request, *args, **kwargs)
-                except tus.UploadError as error:
-                    level = logging.WARNING if error.status >= 500 else logging.INFO
+                except (tus.UploadError, OSError) as error:
+                    if isinstance(error, OSError):  # the upload folder cannot be read or written
+                        error = tus.storage_error(error)
+                    # 503: storage that cannot be written, logged once by config.health.storage_failed
+                    level = logging.WARNING if error.status >= 500 and error.status != 503 else logging.INFO
                     logger.log(level, "tus %s %s: %s %s", request.method, request.path, error.status, error)
                     response = _error(error.status, error.user_message, reason=error.reason)
             response["Tus-Resumable"] = TUS_VERSION

@@ -288,10 +288,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"quiet_unavailable": {"()": "config.health.QuietUnavailable"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"jieba": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}, "elasticsearch": {"level": "WARNING"},
-                "axes": {"level": "WARNING"}},
+                "axes": {"level": "WARNING"},
+                # a 503 is storage that cannot be written, logged once by config.health.storage_failed
+                "django.request": {"level": "ERROR", "filters": ["quiet_unavailable"]}},
 }
 
 # Resumable uploads (tus): one directory per upload (media_pipeline/tus.py).

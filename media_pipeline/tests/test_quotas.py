@@ -3,7 +3,6 @@ import datetime
 import threading
 
 import pytest
-import requests
 from django.utils import timezone
 
 from accounts.models import School, User

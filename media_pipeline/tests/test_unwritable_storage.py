@@ -92,3 +92,25 @@ def test_a_read_only_disk_is_503_and_a_full_one_507(client, settings, tmp_path, 
         answer = client.post("/uploads/tus/", headers={**TUS, "Upload-Length": "100"})
         assert answer.status_code == status, number
         assert answer.json()["error"]
+
+
+@pytest.mark.django_db
+def test_continuing_an_upload_on_a_read_only_disk_is_503_too(client, settings, tmp_path, monkeypatch, caplog):
+    from media_pipeline import tus
+
+    settings.KEXIANG_UPLOAD_DIR = tmp_path / "uploads"
+    client.force_login(UserFactory(username="liwei"))
+    url = client.post("/uploads/tus/", headers={**TUS, "Upload-Length": "10"})["Location"]
+
+    def read_only(*args, **kwargs):
+        raise OSError(errno.EROFS, "Read-only file system")
+
+    monkeypatch.setattr(tus, "_lock", read_only)
+    with caplog.at_level(logging.DEBUG, logger="config.health"):
+        patched = client.generic("PATCH", url, b"0123456789", content_type="application/offset+octet-stream",
+                                 headers={**TUS, "Upload-Offset": "0"})
+        again = client.generic("PATCH", url, b"0123456789", content_type="application/offset+octet-stream",
+                               headers={**TUS, "Upload-Offset": "0"})
+    assert patched.status_code == again.status_code == 503
+    assert "学校管理员" in patched.json()["error"]
+    assert len([r for r in caplog.records if r.levelno == logging.ERROR]) == 1
