@@ -27,8 +27,8 @@ def preview_tools_check(app_configs, **kwargs):
 
         if offline_prefix() is None:
             warnings.append(Warning(
-                "Previews run their converters without network (unshare --net), and this machine allows no network "
-                "namespace to this user; no document gets page previews.",
+                "Previews run their converters without network and with the site's data hidden (unshare --net "
+                "--mount), and this machine allows no such namespaces to this user; no document gets page previews.",
                 hint="Run the worker as root, or allow unprivileged user namespaces (Debian: sysctl "
                      "kernel.unprivileged_userns_clone=1; Ubuntu 24.04: kernel.apparmor_restrict_unprivileged_userns=0), "
                      "and install util-linux's unshare.",

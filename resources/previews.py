@@ -219,37 +219,63 @@ def _password_protected_office(path: Path, extension: str) -> bool:
 # The tools.
 
 
+# Runs in the new namespaces: an empty, private tmpfs over each folder named before "--", then the tool. It
+# refuses to mount anything unless it is in a mount namespace of its own (never over the machine's folders).
+HIDE_SCRIPT = ('[ "$(readlink /proc/self/ns/mnt)" != "$(readlink /proc/$PPID/ns/mnt)" ] '
+               '|| { echo "kexiang-sandbox: no mount namespace of its own" >&2; exit 97; }; '
+               'while [ "$1" != -- ]; do [ -d "$1" ] && mount -t tmpfs -o size=1m,mode=700 kexiang-hidden "$1"; '
+               'shift; done; shift; exec "$@"')
+
+
 @functools.lru_cache(maxsize=1)
 def offline_prefix() -> tuple[str, ...] | None:
-    """The command prefix that runs a tool in a network namespace of its own (no network at all, not even
-    the machine's loopback), or None when this machine allows none. As root `unshare --net` does; anyone
-    else needs an unprivileged user namespace (`--map-root-user`), which most distributions allow."""
+    """The command prefix that runs a tool in network and mount namespaces of its own (no network at all, not
+    even the machine's loopback; its own view of the folders), or None when this machine allows none. As
+    root `unshare` does; anyone else needs an unprivileged user namespace (`--map-root-user`), which most
+    distributions allow."""
     unshare = shutil.which("unshare") or "/usr/bin/unshare"
-    for prefix in ((unshare, "--net"), (unshare, "--net", "--map-root-user")):
+    for prefix in ((unshare, "--net", "--mount"), (unshare, "--net", "--mount", "--map-root-user")):
         try:
-            if subprocess.run([*prefix, "true"], capture_output=True, timeout=10).returncode == 0:
+            probe = [*prefix, "sh", "-c", HIDE_SCRIPT, "kexiang-sandbox", tempfile.gettempdir(), "--", "true"]
+            if subprocess.run(probe, capture_output=True, timeout=10).returncode == 0:
                 return prefix
         except (OSError, subprocess.TimeoutExpired):
             continue
     return None
 
 
+def _sandboxed(args) -> list:
+    """`args` to run with no network and the site's data hidden; PreviewUnavailableError without a sandbox."""
+    prefix = offline_prefix()
+    if not prefix:
+        raise PreviewUnavailableError("no sandbox: `unshare --net --mount` fails here; see manage.py check")
+    return [*prefix, "sh", "-c", HIDE_SCRIPT, "kexiang-sandbox", *hidden_folders(), "--", *args]
+
+
+def hidden_folders() -> list[str]:
+    """What a converter must not read, whatever a document links to (file:///…): the site's data (database,
+    secret key, every school's files, uploads) and code, and people's home folders. It reads its own
+    work folder (under the system's temporary folder) and the system (fonts, libraries)."""
+    folders = [settings.VAR_DIR, settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT, settings.KEXIANG_UPLOAD_DIR,
+               settings.BASE_DIR, "/root", "/home", "/srv"]
+    work = Path(tempfile.gettempdir()).resolve()
+    return [str(Path(folder)) for folder in folders
+            if Path(folder).is_dir() and not work.is_relative_to(Path(folder).resolve())]
+
+
 def _run(args, *, timeout):
     """Run a tool with no network in its own process group: (returncode, stdout, stderr) as text.
 
-    A document can name pictures or links on other machines (an HTML file saved as .doc, a DOCX with an
-    external image, a field in an RTF); a converter opening it must not fetch them, so every tool runs in a
-    network namespace of its own (`offline_prefix`). Raises PreviewUnavailableError when there is none (see
+    A document can name pictures or links on other machines or on this one (an HTML file saved as .doc, a
+    DOCX with an external image, a field in an RTF, file:///…); a converter opening it must not fetch them,
+    so every tool runs with no network and with the site's data hidden (`offline_prefix`, `hidden_folders`). Raises PreviewUnavailableError when there is none (see
     `manage.py check`) or the tool is not installed, and subprocess.TimeoutExpired after killing the whole
     group (soffice starts soffice.bin under it).
     """
     tool = shutil.which(str(args[0]))
     if tool is None:
         raise PreviewUnavailableError(f"{args[0]} is not installed; see manage.py check")
-    prefix = offline_prefix()
-    if prefix is None:
-        raise PreviewUnavailableError("no network sandbox: `unshare --net` fails here; see manage.py check")
-    args = [*prefix, tool, *args[1:]]
+    args = _sandboxed([tool, *args[1:]])
     log.debug("preview: %s", " ".join(map(str, args)))
     try:
         process = subprocess.Popen([str(arg) for arg in args], stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,

@@ -389,8 +389,8 @@ def test_previews_never_reach_the_network_not_even_this_machine(tmp_path, media_
     with __import__("zipfile").ZipFile(cleaned) as archive:
         assert b"External" not in archive.read("word/_rels/document.xml.rels")
 
-    # the control: the same HTML converted outside the namespace does reach it
-    monkeypatch.setattr(previews, "offline_prefix", lambda: ())
+    # the control: the same HTML converted outside the namespaces does reach it
+    monkeypatch.setattr(previews, "_sandboxed", lambda args: list(args))
     previews.office_to_pdf(html, tmp_path / "control")
     assert hits, "the control made no request: this test would not notice a converter on the network"
 
@@ -402,6 +402,54 @@ def test_without_a_network_sandbox_no_converter_runs_and_the_check_says_how_to_a
     assert [w.id for w in checks.preview_tools_check(None)] == ["resources.W003"]
     started = []
     monkeypatch.setattr(previews.subprocess, "Popen", lambda *a, **k: started.append(a))
-    with pytest.raises(PreviewUnavailableError, match="no network sandbox"):
+    with pytest.raises(PreviewUnavailableError, match="no sandbox"):
         previews._run(["pdfinfo", tmp_path / "a.pdf"], timeout=5)
     assert started == []
+
+
+@pytest.mark.office
+def test_a_document_cannot_show_files_of_this_machine_in_its_preview(tmp_path, media_root,
+                                                                     django_capture_on_commit_callbacks):
+    """An HTML page saved as .doc pointing at another school's picture in the media folder (file:///…): the
+    converter does not see the media folder, so the preview shows no red."""
+    secret = media_root / "previews" / "secret.png"
+    secret.parent.mkdir(parents=True)
+    Image.new("RGB", (240, 120), (255, 0, 0)).save(secret)
+    html = tmp_path / "讲义.doc"
+    html.write_text(f'<html><body><p>秋天的雨</p><img src="file://{secret}"></body></html>', encoding="utf-8")
+    resource = resource_with(html)
+    with django_capture_on_commit_callbacks(execute=True):
+        resource_preview_request(resource=resource)
+    resource.refresh_from_db()
+    assert resource.preview_state == READY, resource.preview_detail
+
+    def reds(name):
+        with default_storage.open(name, "rb") as handle:
+            image = Image.open(io.BytesIO(handle.read())).convert("RGB").resize((100, 141))
+        return sum(1 for r, g, b in image.getdata() if r > 200 and g < 60 and b < 60)
+
+    assert sum(reds(name) for name in resource.preview_pages) == 0, "the media folder's picture is in the preview"
+
+    # the control: converted with the folders visible, the picture is drawn
+    import unittest.mock
+
+    with unittest.mock.patch.object(previews, "hidden_folders", lambda: []):
+        pdf = previews.office_to_pdf(html, tmp_path / "control")
+        pages = previews.pdf_to_jpegs(pdf, tmp_path / "control-pages", pages=previews.pdf_page_count(pdf))
+    drawn = 0
+    for page in pages:
+        image = Image.open(page).convert("RGB").resize((100, 141))
+        drawn += sum(1 for r, g, b in image.getdata() if r > 200 and g < 60 and b < 60)
+    assert drawn > 20, "the control drew no red: this test would not notice a file of this machine in a preview"
+
+
+def test_the_hiding_script_never_mounts_over_this_machines_folders(tmp_path):
+    """Run outside a mount namespace of its own (a mistake in the code that builds the command), it refuses."""
+    folder = tmp_path / "data"
+    folder.mkdir()
+    (folder / "kept.txt").write_text("still here")
+    done = subprocess.run(["sh", "-c", previews.HIDE_SCRIPT, "kexiang-sandbox", str(folder), "--", "true"],
+                          capture_output=True, text=True)
+    assert done.returncode == 97 and "no mount namespace" in done.stderr
+    assert (folder / "kept.txt").read_text() == "still here"
+    assert "kexiang-hidden" not in Path("/proc/self/mountinfo").read_text()
