@@ -1,8 +1,10 @@
 """Passwords without e-mail: until the site sends e-mail, a teacher who forgot their password asks their school
 admin or a district researcher, who gives them a temporary one here.
 
-- A school admin resets the people of their own school; a district researcher anyone's; neither resets a
-  superuser's, a researcher's or their own (their own they change themselves). Superusers reset anyone's.
+- A school admin resets the teachers, group leaders and viewers of their own school; a district researcher
+  those of any school and school admins too. Nobody resets a peer's of the same rank, a superuser's, a
+  researcher's, anyone's with admin rights of their own (is_staff) or their own. Superusers reset anyone's.
+- The new password chosen after a temporary one must differ from it (whoever gave it knows it).
 - The temporary password is shown once to the one who reset it; the person must choose their own at the next
   sign-in (User.must_change_password, enforced by config.middleware.PasswordChangeRequiredMiddleware). The old
   password and every session signed in with it stop working at once, and a sign-in lock-out is lifted.
@@ -36,7 +38,10 @@ def people_for_password_reset(*, actor, query=""):
         return User.objects.none()
     people = User.objects.exclude(pk=actor.pk)
     if not actor.is_superuser:
-        people = people.filter(is_superuser=False).exclude(role=User.Role.DISTRICT_RESEARCHER)
+        reachable = [User.Role.TEACHER, User.Role.GROUP_LEADER, User.Role.VIEWER]
+        if actor.role == User.Role.DISTRICT_RESEARCHER:
+            reachable.append(User.Role.SCHOOL_ADMIN)
+        people = people.filter(is_superuser=False, is_staff=False, role__in=reachable)
         if actor.role != User.Role.DISTRICT_RESEARCHER:
             people = people.filter(school_id=actor.school_id)
     query = (query or "").strip()[:50]

@@ -5,6 +5,7 @@ from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
@@ -50,9 +51,18 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     """Choose a new password (and the one a temporary password must be replaced on)."""
 
     template_name = "accounts/password_change.html"
-    success_url = "/"
+
+    def get_success_url(self):
+        wanted = self.request.POST.get("next") or self.request.GET.get("next") or ""
+        safe = url_has_allowed_host_and_scheme(wanted, allowed_hosts={self.request.get_host()},
+                                               require_https=self.request.is_secure())
+        return wanted if wanted and safe else "/"
 
     def form_valid(self, form):
+        if self.request.user.must_change_password and form.cleaned_data["old_password"] == \
+                form.cleaned_data["new_password1"]:
+            form.add_error("new_password1", _("Choose a password of your own, not the temporary one you were given."))
+            return self.form_invalid(form)
         response = super().form_valid(form)
         password_changed(user=self.request.user)
         messages.success(self.request, _("Your new password is saved."))

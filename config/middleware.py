@@ -1,8 +1,9 @@
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
-from django.contrib import messages
+from django.http import JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.http import urlencode
 from django.utils.translation import gettext
 from django.middleware.locale import LocaleMiddleware
 from django.utils import translation
@@ -43,6 +44,7 @@ class PasswordChangeRequiredMiddleware:
     before anything else; signing out, static files and the health checks stay open."""
 
     OPEN = ("/accounts/password/change/", "/accounts/logout/", "/static/", "/i18n/", "/healthz", "/readyz")
+    API = ("/api/", "/uploads/")
 
     def __init__(self, get_response):
         self.get_response = get_response
@@ -51,6 +53,11 @@ class PasswordChangeRequiredMiddleware:
         user = getattr(request, "user", None)
         if (user is not None and user.is_authenticated and getattr(user, "must_change_password", False)
                 and not request.path_info.startswith(self.OPEN)):
-            messages.info(request, gettext("You signed in with a temporary password. Choose your own now."))
-            return redirect(reverse("accounts:password_change"))
+            message = gettext("You signed in with a temporary password. Choose your own now.")
+            if request.path_info.startswith(self.API) or "text/html" not in request.headers.get("Accept", "text/html"):
+                return JsonResponse({"error": message}, status=403)  # a script, a tus client: no HTML redirect
+            target = reverse("accounts:password_change")
+            if request.method == "GET":
+                target += "?" + urlencode({"next": request.get_full_path()})
+            return redirect(target)
         return self.get_response(request)

@@ -55,7 +55,7 @@ def test_the_school_admin_gives_a_temporary_password_and_the_teacher_chooses_the
     assert sign_in(client, "zhangfang", PASSWORD).status_code == 200  # the old password no longer works
     assert sign_in(client, "zhangfang", temporary).status_code == 302
     forced = client.get("/resources/")
-    assert forced.status_code == 302 and forced["Location"] == reverse("accounts:password_change")
+    assert forced.status_code == 302 and forced["Location"].startswith(reverse("accounts:password_change"))
     changed = client.post(reverse("accounts:password_change"), {
         "old_password": temporary, "new_password1": "qiutian-de-yu-2026", "new_password2": "qiutian-de-yu-2026"})
     assert changed.status_code == 302
@@ -92,3 +92,31 @@ def test_a_reset_lifts_the_sign_in_lock(client, school):
     client.logout()
     assert not AccessAttempt.objects.filter(username="zhangfang").exists()
     assert sign_in(client, "zhangfang", temporary).status_code == 302
+
+
+def test_peers_and_people_with_admin_rights_cannot_be_reset_and_the_temporary_password_must_go(client, school):
+    admin = school["admin"]
+    peer = UserFactory(username="peer-admin", role=User.Role.SCHOOL_ADMIN, school=admin.school)
+    staff = UserFactory(username="staff-teacher", school=admin.school, is_staff=True)
+    client.force_login(admin)
+    for person in (peer, staff):
+        assert client.post(reverse("accounts:password_reset", args=[person.pk])).status_code == 403
+    client.force_login(school["researcher"])
+    assert client.post(reverse("accounts:password_reset", args=[peer.pk])).status_code == 200  # a school admin
+    assert client.post(reverse("accounts:password_reset", args=[staff.pk])).status_code == 403
+
+    client.force_login(admin)
+    temporary = client.post(reverse("accounts:password_reset", args=[school["teacher"].pk])).context["password"]
+    client.logout()
+    sign_in(client, "zhangfang", temporary)
+    # a script or a tus client gets JSON, a page gets the change page and comes back after
+    api = client.get("/api/v1/search?q=x", HTTP_ACCEPT="application/json")
+    assert api.status_code == 403 and "临时密码" in api.json()["error"]
+    page = client.get("/resources/mine/")
+    assert page["Location"] == reverse("accounts:password_change") + "?next=%2Fresources%2Fmine%2F"
+    same = client.post(page["Location"], {"old_password": temporary, "new_password1": temporary,
+                                          "new_password2": temporary, "next": "/resources/mine/"})
+    assert same.status_code == 200 and "临时密码" in same.content.decode()
+    changed = client.post(page["Location"], {"old_password": temporary, "new_password1": "qiutian-de-yu-2026",
+                                             "new_password2": "qiutian-de-yu-2026", "next": "/resources/mine/"})
+    assert changed.status_code == 302 and changed["Location"] == "/resources/mine/"
