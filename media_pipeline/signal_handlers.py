@@ -28,15 +28,27 @@ def transcode_completed_upload(sender, upload, **kwargs):
                            title=upload.metadata.get("title") or upload.filename)
 
 
-_local_worker_lock = None  # held for the life of the process once taken (see local_worker_ready)
+_local_worker_lock = None  # this process's shared hold on the local workers' lock file, for its life
 
 
-def local_worker_ready(sender=None, **kwargs):
+def _local_lock_file():
+    from django.conf import settings
+
+    folder = settings.CELERY_BROKER_DIR
+    folder.mkdir(parents=True, exist_ok=True)
+    return open(folder / "local-worker.lock", "a")
+
+
+def local_worker_start(sender=None, **kwargs):
     """On the embedded default (the filesystem broker), a worker that starts picks up at once what a killed
     local worker left: that transport forgets a message once it is taken, so the job would wait for the
-    sweeper's KEXIANG_TRANSCODE_STUCK_AFTER. The first local worker alive takes a lock file next to the
-    queue; holding it, it knows no other local worker can be transcoding and requeues every unfinished job.
-    A second local worker beside a live one only requeues jobs silent for two heartbeats."""
+    sweeper's KEXIANG_TRANSCODE_STUCK_AFTER.
+
+    Every local worker process, and each of its pool's children, holds a shared lock on a file next to the
+    queue for as long as it lives. A starting worker (before its pool starts: worker_init) that can take that
+    lock exclusively knows no other local worker process is alive (not even an orphaned child still
+    transcoding), so every unfinished job is orphaned: it requeues them all. Otherwise it requeues only jobs
+    silent for two heartbeats."""
     global _local_worker_lock
     from django.conf import settings
 
@@ -45,23 +57,36 @@ def local_worker_ready(sender=None, **kwargs):
 
     if settings.CELERY_BROKER_URL != "filesystem://":
         return
-    folder = settings.CELERY_BROKER_DIR
-    folder.mkdir(parents=True, exist_ok=True)
-    handle = open(folder / "local-worker.lock", "a")
+    handle = _local_lock_file()
     try:
         fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        silence = 0
     except BlockingIOError:
-        handle.close()
         silence = 2 * HEARTBEAT_THREAD_EVERY.total_seconds()
-    else:
-        _local_worker_lock, silence = handle, 0
-    requeued = sweep_stuck_transcodes(silent_seconds=silence)
+    try:
+        requeued = sweep_stuck_transcodes(silent_seconds=silence)
+    finally:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+        _local_worker_lock = handle
     if requeued:
         logger.warning("local worker start: requeued transcodes %s left by a worker that stopped", requeued)
 
 
+def local_worker_child_init(sender=None, **kwargs):
+    """A pool child of a local worker holds the shared lock too (see local_worker_start)."""
+    global _local_worker_lock
+    from django.conf import settings
+
+    if settings.CELERY_BROKER_URL != "filesystem://":
+        return
+    handle = _local_lock_file()
+    fcntl.flock(handle.fileno(), fcntl.LOCK_SH)
+    _local_worker_lock = handle
+
+
 def connect():
-    from celery.signals import worker_ready
+    from celery.signals import worker_init, worker_process_init
 
     tus.upload_completed.connect(transcode_completed_upload, dispatch_uid="media_pipeline.transcode_completed_upload")
-    worker_ready.connect(local_worker_ready, dispatch_uid="media_pipeline.local_worker_ready")
+    worker_init.connect(local_worker_start, dispatch_uid="media_pipeline.local_worker_start")
+    worker_process_init.connect(local_worker_child_init, dispatch_uid="media_pipeline.local_worker_child_init")
