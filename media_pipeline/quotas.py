@@ -6,7 +6,8 @@
   refused after the first two, not after filling the disk. Unfinished uploads untouched for
   KEXIANG_UPLOAD_EXPIRE_HOURS (default 6) are deleted (media_pipeline.tasks.expire_abandoned_uploads, every
   30 minutes), which frees the reservation.
-- A school: the bytes of its resources and of its teachers' videos and uploads stay under its quota,
+- A school: the bytes of its resources and of its teachers' videos, uploads and 教研 post files stay under
+  its quota (post files are refused with the post's own message when it is full),
   School.storage_quota_gb, or KEXIANG_SCHOOL_STORAGE_QUOTA_GB (default 100) when that is empty; 0 means no
   quota. School admins see their school's use on the semester figures page.
 
@@ -68,19 +69,22 @@ def _waiting(uploads):
 
 
 def school_storage(school) -> SchoolStorage:
-    """Bytes kept for `school`: its resources' files, its teachers' videos that are not (yet) resources, and
-    their uploads on disk (each at the size declared when it started)."""
+    """Bytes kept for `school`: its resources' files, its teachers' videos that are not (yet) resources, the
+    files they posted in 教研 threads, and their uploads on disk (each at the size declared when it started)."""
     from accounts.models import User
     from resources.models import Resource
 
     from .models import MediaAsset
 
+    from research.models import PostAttachment
+
     teachers = list(User.objects.filter(school=school).values_list("pk", flat=True))
     resources = Resource.objects.filter(school=school).aggregate(n=Sum("size_bytes"))["n"] or 0
+    posted = PostAttachment.objects.filter(post__author_id__in=teachers).aggregate(n=Sum("size"))["n"] or 0
     videos = (MediaAsset.objects.filter(owner_id__in=teachers, resources__isnull=True)
               .exclude(state=MediaAsset.State.FAILED).aggregate(n=Sum("size_bytes"))["n"] or 0)
     uploads = sum(upload.length for upload in _waiting(tus.uploads_of(owner_ids=teachers)))
-    return SchoolStorage(used=resources + videos + uploads, quota=school_quota(school))
+    return SchoolStorage(used=resources + videos + uploads + posted, quota=school_quota(school))
 
 
 def upload_quota_check(*, user, length: int) -> None:

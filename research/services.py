@@ -316,6 +316,14 @@ def post_create(*, thread, author, body, quote=None, files=(), client_key="") ->
         raise PostRejectedError(_("The post is empty. Write something or attach a file."))
     for upload in files:
         _attachment_check(upload)
+    if files and author.school_id:
+        from media_pipeline.quotas import school_storage
+
+        storage, adding = school_storage(author.school), sum(upload.size for upload in files)
+        if storage.quota is not None and storage.used + adding > storage.quota:
+            raise PostRejectedError(
+                _("Your school's storage is full, so these files cannot be kept. Ask your school admin to remove "
+                  "resources nobody uses; the text of your post can be sent without them."))
     if quote is not None and quote.thread_id != thread.pk:
         quote = None
     client_key = (client_key or "")[:64]

@@ -95,3 +95,28 @@ def test_unfinished_uploads_are_deleted_after_six_hours_untouched(client, upload
     assert expire_abandoned_uploads() == 1
     assert not (upload_dir / old).exists() and (upload_dir / recent).exists()
     assert len(tus.uploads_of(owner_ids=[teacher.pk])) == 1  # the reservation is freed
+
+
+@pytest.mark.django_db
+def test_files_posted_in_threads_count_and_stop_at_a_full_school(client, settings, tmp_path):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from research.exceptions import ResearchError
+    from research.models import GroupMembership, Post, Thread
+    from research.services import post_create
+    from tests.factories import ResearchGroupFactory
+
+    settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"
+    school = School.objects.create(name="乡村中心小学", storage_quota_gb=1)
+    teacher = UserFactory(username="zhangfang", school=school)
+    ResourceFactory(school=school, uploaded_by=teacher, size_bytes=1024**3 - 1000)
+    group = ResearchGroupFactory()
+    GroupMembership.objects.create(group=group, user=teacher)
+    thread = Thread.objects.create(group=group, title="集体备课", created_by=teacher)
+    with pytest.raises(ResearchError, match="存储空间"):
+        post_create(thread=thread, author=teacher, body="教案", files=[SimpleUploadedFile("a.pdf", b"x" * 2000)])
+    assert not Post.objects.exists()
+    post_create(thread=thread, author=teacher, body="教案", files=[SimpleUploadedFile("a.pdf", b"x" * 500)])
+    from media_pipeline.quotas import school_storage
+
+    assert school_storage(school).used == 1024**3 - 1000 + 500
