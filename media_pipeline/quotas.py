@@ -46,9 +46,9 @@ class SchoolStorage:
     def percent(self):
         return min(100, round(100 * self.used / self.quota)) if self.quota else None
 
-    @property
-    def left(self):
-        return max(0, self.quota - self.used) if self.quota else None
+    def fits(self, adding: int) -> bool:
+        """Whether `adding` more bytes stay within the quota (always, without one)."""
+        return self.quota is None or self.used + adding <= self.quota
 
 
 def school_quota(school) -> int | None:
@@ -68,28 +68,38 @@ def _waiting(uploads):
     return [upload for upload in uploads if str(upload.id) not in taken]
 
 
-def school_storage(school) -> SchoolStorage:
-    """Bytes kept for `school`: its resources' files, its teachers' videos that are not (yet) resources, the
-    files they posted in 教研 threads, and their uploads on disk (each at the size declared when it started)."""
+def _school_teachers(school) -> list[int]:
     from accounts.models import User
+
+    return list(User.objects.filter(school=school).values_list("pk", flat=True))
+
+
+def school_storage(school, *, waiting=None) -> SchoolStorage:
+    """Bytes kept for `school`: its resources' files, its teachers' videos that are not (yet) resources, the
+    files they posted in 教研 threads, and their uploads on disk (each at the size declared when it started).
+    `waiting`: those uploads, when the caller has read them already."""
+    from research.models import PostAttachment
     from resources.models import Resource
 
     from .models import MediaAsset
 
-    from research.models import PostAttachment
-
-    teachers = list(User.objects.filter(school=school).values_list("pk", flat=True))
+    teachers = _school_teachers(school)
     resources = Resource.objects.filter(school=school).aggregate(n=Sum("size_bytes"))["n"] or 0
     posted = PostAttachment.objects.filter(post__author_id__in=teachers).aggregate(n=Sum("size"))["n"] or 0
     videos = (MediaAsset.objects.filter(owner_id__in=teachers, resources__isnull=True)
               .exclude(state=MediaAsset.State.FAILED).aggregate(n=Sum("size_bytes"))["n"] or 0)
-    uploads = sum(upload.length for upload in _waiting(tus.uploads_of(owner_ids=teachers)))
+    if waiting is None:
+        waiting = _waiting(tus.uploads_of(owner_ids=teachers))
+    uploads = sum(upload.length for upload in waiting)
     return SchoolStorage(used=resources + videos + uploads + posted, quota=school_quota(school))
 
 
 def upload_quota_check(*, user, length: int) -> None:
     """Raise tus.UploadQuotaError when `user` may not start an upload of `length` bytes now."""
-    mine = _waiting(tus.uploads_of(owner_ids=[user.pk]))
+    # The upload folder is read once: for the teacher's own uploads and, with a school, all its teachers'.
+    owners = _school_teachers(user.school) if user.school_id else [user.pk]
+    waiting = _waiting(tus.uploads_of(owner_ids=owners))
+    mine = [upload for upload in waiting if upload.owner_id == user.pk]
     hours = int(getattr(settings, "KEXIANG_UPLOAD_EXPIRE_HOURS", 6))
     if len(mine) >= pending_max_count():
         raise tus.UploadQuotaError(
@@ -105,8 +115,8 @@ def upload_quota_check(*, user, length: int) -> None:
                 "person may have waiting. Finish or save the earlier uploads first, then try again.")
             % {"used": filesizeformat(reserved), "limit": filesizeformat(pending_max_bytes())})
     if user.school_id:
-        storage = school_storage(user.school)
-        if storage.quota is not None and storage.used + length > storage.quota:
+        storage = school_storage(user.school, waiting=waiting)
+        if not storage.fits(length):
             raise tus.UploadQuotaError(
                 f"school {user.school_id}: {storage.used} + {length} > {storage.quota}", user_message=gettext(
                     "Your school's storage is nearly full: %(used)s of %(quota)s is used, and this file does not "

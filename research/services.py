@@ -319,8 +319,7 @@ def post_create(*, thread, author, body, quote=None, files=(), client_key="") ->
     if files and author.school_id:
         from media_pipeline.quotas import school_storage
 
-        storage, adding = school_storage(author.school), sum(upload.size for upload in files)
-        if storage.quota is not None and storage.used + adding > storage.quota:
+        if not school_storage(author.school).fits(sum(upload.size for upload in files)):
             raise PostRejectedError(
                 _("Your school's storage is full, so these files cannot be kept. Ask your school admin to remove "
                   "resources nobody uses; the text of your post can be sent without them."))
