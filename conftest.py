@@ -5,8 +5,10 @@ from pathlib import Path
 
 import pytest
 
-SHARED_DATA = Path(os.environ.get("KEXIANG_SHARED_DATA_DIR", Path(__file__).resolve().parent.parent / "shared" / "data"))
-BUILTIN_DEMO = Path(__file__).resolve().parent / "resources" / "demo"
+from tests.shared import SAMPLES, SHARED_DATA
+from tests.shared import available as shared_available
+
+BUILTIN_DEMO = Path(__file__).resolve().parent / "demo" / "content"
 
 
 def pytest_collection_modifyitems(config, items):
@@ -16,7 +18,7 @@ def pytest_collection_modifyitems(config, items):
         "integration": bool(os.environ.get("DATABASE_URL", "").startswith("postgres") and os.environ.get("REDIS_URL")),
         "ffmpeg": bool(shutil.which("ffmpeg") and shutil.which("ffprobe")),
         "browser": bool(shutil.which("chromium") or os.environ.get("KEXIANG_CHROMIUM")),
-        "shared_data": SHARED_DATA.is_dir(),
+        "shared_data": shared_available(),
         "search": bool(os.environ.get("ELASTICSEARCH_URL")),
         "office": bool(shutil.which("soffice") and shutil.which("pdftoppm") and shutil.which("pdfinfo")),
         "nginx": bool(shutil.which("nginx") or Path("/usr/sbin/nginx").exists()),
@@ -25,7 +27,7 @@ def pytest_collection_modifyitems(config, items):
         "integration": "needs DATABASE_URL=postgres://… and REDIS_URL (see scripts/services/)",
         "ffmpeg": "needs ffmpeg and ffprobe on PATH",
         "browser": "needs Debian's chromium",
-        "shared_data": f"needs {SHARED_DATA}",
+        "shared_data": f"needs {SHARED_DATA} and {SAMPLES} (the shared material beside the project)",
         "search": "needs ELASTICSEARCH_URL",
         "office": "needs LibreOffice and poppler (soffice, pdftoppm, pdfinfo)",
         "nginx": "needs Debian's nginx (apt-get install nginx)",
@@ -42,12 +44,41 @@ def pytest_collection_modifyitems(config, items):
                 item.add_marker(pytest.mark.skip(reason=reasons[name]))
 
 
+SLOW_SECONDS = 10  # a test that takes longer carries the `slow` marker: `-m "not slow"` is the quick run
+_took = {}
+
+
+def pytest_runtest_logreport(report):
+    """Each test's setup, call and teardown added up, for the list at the end of the run."""
+    if report.passed or report.failed:
+        took = _took.setdefault(report.nodeid, [0.0, "slow" in report.keywords])
+        took[0] += report.duration
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Names the tests that took over SLOW_SECONDS without the `slow` marker (a shared machine is noisy:
+    this lists, it does not fail)."""
+    unmarked = sorted((seconds, nodeid) for nodeid, (seconds, slow) in _took.items()
+                      if seconds > SLOW_SECONDS and not slow)
+    if unmarked:
+        terminalreporter.section(f"over {SLOW_SECONDS} s without the slow marker")
+        for seconds, nodeid in reversed(unmarked):
+            terminalreporter.write_line(f"{seconds:6.1f} s  {nodeid}")
+
+
 @pytest.fixture
 def media_root(settings, tmp_path):
     """Each test its own MEDIA_ROOT."""
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.MEDIA_ROOT.mkdir()
     return settings.MEDIA_ROOT
+
+
+@pytest.fixture
+def upload_dir(settings, tmp_path):
+    """Each test its own folder for uploads in progress (KEXIANG_UPLOAD_DIR; not made here)."""
+    settings.KEXIANG_UPLOAD_DIR = tmp_path / "uploads"
+    return settings.KEXIANG_UPLOAD_DIR
 
 
 @pytest.fixture
@@ -71,9 +102,29 @@ def site_language():
     translation.activate(settings.LANGUAGE_CODE)
 
 
+@pytest.fixture
+def english(client, settings):
+    """The test client, asking for pages in English: sentences checked word for word are checked in English, so
+    the zh-hans translation can change."""
+    from django.utils import translation
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    yield client
+    translation.deactivate()  # the middleware left English active in this thread; later tests expect Chinese
+
+
+@pytest.fixture
+def services_speak_english():
+    """Service messages matched word for word (called in the test, not through a page) are matched in English."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 @pytest.fixture(autouse=True)
 def migration_data(request):
-    """What the data migrations made (vocabulary, home page, review workflow), back for a transactional test.
+    """What the data migrations made (vocabulary, home page, moderation workflow), back for a transactional test.
 
     A transactional test ends by flushing every table, so the next one would start without them.
     pytest-django runs the other tests first, so only transactional tests need this.
@@ -82,27 +133,29 @@ def migration_data(request):
     if marker is None or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
         return
     request.getfixturevalue("transactional_db")
-    import importlib
-
-    from django.apps import apps
     from django.conf import settings
     from wagtail.coreutils import get_supported_content_language_variant
-    from wagtail.models import Locale, Page
+    from wagtail.models import Locale, Page, Site
 
-    from resources.models import HomePage
-    from resources.services import review_setup_ensure, vocabulary_seed
+    from home.models import HomePage
+    from resources.services import moderation_setup_ensure, vocabulary_seed
 
     vocabulary_seed()
-    review_setup_ensure()
-    from research.reviews import scale_default_ensure
+    moderation_setup_ensure()
+    from research.services.observations import scale_default_ensure
 
     scale_default_ensure()
     if not Page.objects.filter(depth=1).exists():
         locale, _created = Locale.objects.get_or_create(
             language_code=get_supported_content_language_variant(settings.LANGUAGE_CODE))
         Page.add_root(instance=Page(title="Root", slug="root", locale=locale))
-    if not HomePage.objects.exists():
-        importlib.import_module("resources.migrations.0002_seed_vocabulary_and_home").create_homepage(apps, None)
+    if not HomePage.objects.exists():  # as resources 0002 made it: the default site's root
+        root = Page.objects.get(depth=1)
+        home = root.add_child(instance=HomePage(title="课享", slug="home", locale_id=root.locale_id))
+        Site.objects.update_or_create(
+            is_default_site=True,
+            defaults={"hostname": "localhost", "port": 80, "root_page": home, "site_name": "课享 Kexiang"},
+        )
 
 
 @pytest.fixture

@@ -7,11 +7,6 @@ class AccountsConfig(AppConfig):
     name = "accounts"
     verbose_name = _("Schools and people")
 
-    def ready(self):
-        from . import signal_handlers
-
-        signal_handlers.connect()
-
 
 class KexiangUsersAppConfig(WagtailUsersAppConfig):
     """Replaces "wagtail.users" in INSTALLED_APPS so the admin edits our user fields."""

@@ -25,6 +25,9 @@ from django.db.models import Sum
 from django.shortcuts import render
 from django.utils.translation import gettext as _
 
+from .forms import SignInForm
+from .models import User
+
 
 def client_ip(request):
     """The visitor's address: REMOTE_ADDR, or what the nearest of KEXIANG_PROXY_COUNT proxies saw."""
@@ -38,8 +41,6 @@ def client_ip(request):
 
 def account_key(request, credentials):
     """The account a sign-in names: its username, also when a mobile number was typed."""
-    from .models import User
-
     typed = (credentials or {}).get(settings.AXES_USERNAME_FORM_FIELD) or (credentials or {}).get("username") or ""
     typed = str(typed).strip()[:150]
     candidates = User._default_manager.candidates_for_login(typed) if typed else []
@@ -76,8 +77,6 @@ class LoginAttemptHandler(AxesDatabaseHandler):
 
 def locked_out(request, credentials, *args, **kwargs):
     """The sign-in page again, with why it is refused and what to do (429 Too Many Requests)."""
-    from .forms import SignInForm
-
     minutes = settings.KEXIANG_LOGIN_LOCK_MINUTES
     message = _("Too many wrong sign-ins for this account or from this network. Signing in is locked for "
                 "%(minutes)d minutes; each new try starts the wait again. Try later, or ask your school admin "

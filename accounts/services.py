@@ -1,5 +1,4 @@
 """Writes for schools and people."""
-from django.contrib.auth.models import Group
 from django.db import transaction
 
 from .models import School, SchoolPairing, User
@@ -21,23 +20,3 @@ def school_pairing_create(*, supporting: School, supported: School, starts_on, e
     pairing.full_clean()
     pairing.save()
     return pairing
-
-
-REVIEWER_ROLES = (User.Role.SCHOOL_ADMIN, User.Role.DISTRICT_RESEARCHER)
-
-
-def user_groups_sync(*, user: User) -> None:
-    """School admins and district researchers review resources in the Wagtail admin; others do not."""
-    from resources.services import REVIEWERS_GROUP, review_setup_ensure
-
-    group = Group.objects.filter(name=REVIEWERS_GROUP).first()
-    reviewer = user.role in REVIEWER_ROLES and user.is_active
-    if group is None and reviewer:
-        review_setup_ensure()
-        group = Group.objects.get(name=REVIEWERS_GROUP)
-    if group is None:
-        return
-    if reviewer:
-        user.groups.add(group)
-    else:
-        user.groups.remove(group)

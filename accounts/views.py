@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
-from search.text import bounded_query
+from core.text import bounded_query
 
 from .models import User
 from .password_reset import (

@@ -557,7 +557,7 @@ def run_bench(bench, backends, dbs, use_es, records, queries, judged):
         columns += [(f"naive/{db}", db, "naive") for db in dbs]
     with bench.phase(f"quality: {len(queries)} judged queries"):
         by_env = collections.defaultdict(list)
-        for label, env, kind in columns:
+        for _label, env, kind in columns:
             by_env[env].append(kind)
         answers = {}
         for env, kinds in by_env.items():
@@ -687,7 +687,7 @@ def print_summary(bench, report):
         es_p50 = percentile(latency["elasticsearch"]["samples"], 50)
         es_p95 = percentile(latency["elasticsearch"]["samples"], 95)
     print(pad("backend", 16) + pad("nDCG@10", 9, True) + pad("no result", 11, True)
-          + (pad(f"p50 ms", 9, True) + pad("p95 ms", 9, True) + pad("p50 /ES", 9, True) + pad("p95 /ES", 9, True) if latency else "")
+          + (pad("p50 ms", 9, True) + pad("p95 ms", 9, True) + pad("p50 /ES", 9, True) + pad("p95 /ES", 9, True) if latency else "")
           + "  targets")
     for label in list(dict.fromkeys(list(quality) + list(latency))):
         q = quality.get(label)

@@ -9,8 +9,6 @@
   required. A media folder that does not exist yet is made (storage would make it on the first save). Errors
   are named by their kind and a short reason, never with addresses or passwords.
 """
-import logging
-import threading
 import time
 import uuid
 from pathlib import Path
@@ -21,8 +19,10 @@ from django.http import JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
+from config.celery import app
+from search.backends import elastic
+
 CHECK_TIMEOUT = 3  # seconds for any one network check
-logger = logging.getLogger(__name__)
 
 
 def healthz(request):
@@ -37,8 +37,6 @@ def check_database():
 
 
 def check_broker():
-    from config.celery import app
-
     with app.connection_for_write() as conn:
         conn.ensure_connection(max_retries=1, timeout=CHECK_TIMEOUT)
         if conn.transport_cls == "filesystem" or settings.CELERY_BROKER_URL == "filesystem://":
@@ -47,8 +45,6 @@ def check_broker():
 
 
 def check_search():
-    from search.backends import elastic
-
     health = elastic.client(timeout=CHECK_TIMEOUT).cluster.health(request_timeout=CHECK_TIMEOUT)
     if health.get("status") not in ("green", "yellow"):
         raise RuntimeError(f"cluster status {health.get('status')}")
@@ -57,28 +53,6 @@ def check_search():
 def check_media():
     for root in (settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT, settings.KEXIANG_UPLOAD_DIR):
         _probe_write(Path(root))
-
-
-class QuietUnavailable(logging.Filter):
-    """Drops Django's line for each 503: a 503 here is storage that storage_failed already logged (once)."""
-
-    def filter(self, record):
-        return getattr(record, "status_code", None) != 503
-
-
-_reported = set()
-_reported_lock = threading.Lock()
-
-
-def storage_failed(where: str, error: OSError) -> None:
-    """A folder could not be written (read-only, no permission): log it with its cause once per process and
-    folder, then only at debug level, so a broken disk does not flood the log; /readyz shows it meanwhile."""
-    key = (where, getattr(error, "errno", None))
-    with _reported_lock:
-        first = key not in _reported
-        _reported.add(key)
-    logger.log(logging.ERROR if first else logging.DEBUG, "cannot write to %s: %s (/readyz says so too)", where,
-               error, exc_info=first)
 
 
 def _probe_write(folder: Path):

@@ -3,7 +3,6 @@
 page, with each file's size when known."""
 import os
 from pathlib import Path
-from urllib.parse import urljoin
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
@@ -11,11 +10,14 @@ from django.contrib.staticfiles.storage import staticfiles_storage
 from django.templatetags.static import static
 from django.urls import reverse
 
+from media_pipeline.playlists import playlist_files
+
 from .selectors import lesson_renditions
 
 CACHE_PREFIX = "kexiang-lesson-"
 # what the lesson page loads or may load (hls.js only where the browser has no native HLS)
-PAGE_STATIC = ["css/site.css", "css/player.css", "js/offline.js", "js/player.js", "vendor/hls.light.min.js"]
+PAGE_STATIC = ["css/site.css", "css/player.css", "js/offline.js", "js/lib/time-label.js", "js/lib/hls-loader.js",
+               "js/player.js", "vendor/hls.light.min.js"]
 
 
 def _static_size(name):
@@ -36,22 +38,6 @@ def _media_size(url):
         return None
     path = Path(settings.MEDIA_ROOT) / url[len(settings.MEDIA_URL):]
     return path.stat().st_size if path.is_file() else None
-
-
-def playlist_files(playlist_url):
-    """The init segment and media segments a rung's media playlist names, as URLs, in order."""
-    path = Path(settings.MEDIA_ROOT) / playlist_url[len(settings.MEDIA_URL):]
-    urls = []
-    for line in path.read_text(encoding="utf-8").splitlines():
-        line = line.strip()
-        if line.startswith("#EXT-X-MAP:"):
-            for part in line[len("#EXT-X-MAP:"):].split(","):
-                key, _, value = part.partition("=")
-                if key.strip() == "URI":
-                    urls.append(urljoin(playlist_url, value.strip().strip('"')))
-        elif line and not line.startswith("#"):
-            urls.append(urljoin(playlist_url, line))
-    return urls
 
 
 def offline_manifest(*, resource):

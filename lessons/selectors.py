@@ -4,6 +4,7 @@ from dataclasses import dataclass
 from django.conf import settings
 
 from media_pipeline.models import MediaAsset
+from media_pipeline.playlists import MEDIA_PLAYLIST
 from resources.models import Resource
 from resources.selectors import resource_visible_q
 
@@ -45,7 +46,7 @@ def lesson_renditions(*, asset):
             height=variant.get("height") or 0,
             bandwidth=variant.get("bandwidth") or 0,
             average_bandwidth=average,
-            url=f"{settings.MEDIA_URL}{asset.output_name}/{name}/index.m3u8",
+            url=f"{settings.MEDIA_URL}{asset.output_name}/{name}/{MEDIA_PLAYLIST}",
             megabytes=round(average * duration / 8 / 1_000_000, 1),
         ))
     return sorted(renditions, key=lambda r: (r.audio_only, r.height, r.bandwidth))

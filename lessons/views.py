@@ -1,11 +1,16 @@
 """The lesson page: a lean player for phones on weak or metered networks."""
-from django.http import Http404
+import json
+
+from django.contrib.staticfiles import finders
+from django.contrib.staticfiles.storage import staticfiles_storage
+from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.templatetags.static import static
 
-from research.reviews import comments_on_timeline, moment_label
-from research.selectors import asset_reviews_readable
+from research.moments import moment_label
+from research.selectors.reviews import asset_reviews_readable, comments_on_timeline
 
+from .offline import CACHE_PREFIX, offline_manifest
 from .selectors import lesson_list_playable, lesson_renditions
 
 
@@ -33,6 +38,7 @@ def lesson_page(request, pk):
         "renditions": renditions,
         "video_renditions": [r for r in renditions if not r.audio_only],
         "audio_rendition": next((r for r in renditions if r.audio_only), None),
+        "cache_prefix": CACHE_PREFIX,
         "player_config": {
             "lesson": resource.pk,
             "master": asset.master_url,
@@ -51,10 +57,6 @@ def lesson_page(request, pk):
 
 def lesson_offline_manifest(request, pk):
     """GET /lessons/<pk>/offline.json: what "save for offline" keeps (same visibility as the lesson page)."""
-    from django.http import JsonResponse
-
-    from .offline import offline_manifest
-
     resource = get_object_or_404(lesson_list_playable(user=request.user), pk=pk)
     if not resource.media_asset.playable:
         raise Http404("This lesson has no playable video yet")
@@ -65,10 +67,6 @@ def lesson_offline_manifest(request, pk):
 
 def lesson_service_worker(request):
     """GET /lessons/sw.js: the service worker, served here so that its scope can be /lessons/."""
-    from django.contrib.staticfiles import finders
-    from django.contrib.staticfiles.storage import staticfiles_storage
-    from django.http import HttpResponse
-
     name = "js/lesson-sw.js"
     path = finders.find(name)
     if not path:
@@ -81,6 +79,9 @@ def lesson_service_worker(request):
             body = file.read()
     except OSError:
         raise Http404("No service worker") from None
+    # the caches' prefix is written once, in lessons/offline.py, and put in the worker here (as Workbox's
+    # injectManifest puts its list in place of self.__WB_MANIFEST)
+    body = body.replace(b"self.KEXIANG_CACHE_PREFIX", json.dumps(CACHE_PREFIX).encode())
     response = HttpResponse(body, content_type="application/javascript; charset=utf-8")
     response["Service-Worker-Allowed"] = "/"
     response["Cache-Control"] = "no-cache"
@@ -89,4 +90,4 @@ def lesson_service_worker(request):
 
 def lessons_saved(request):
     """GET /lessons/saved/: the lessons saved on this device (read by the page from Cache Storage)."""
-    return render(request, "lessons/saved.html")
+    return render(request, "lessons/saved.html", {"cache_prefix": CACHE_PREFIX})

@@ -21,6 +21,7 @@ from .exceptions import (
     UnsupportedMediaError,
 )
 from .ladder import SEGMENT_SECONDS
+from .playlists import MEDIA_PLAYLIST
 
 log = logging.getLogger(__name__)
 
@@ -220,7 +221,7 @@ def _hls_output(streams, folder, **options):
     folder.mkdir(parents=True, exist_ok=True)
     return ffmpeg.output(
         *streams,
-        str(folder / "index.m3u8"),
+        str(folder / MEDIA_PLAYLIST),
         format="hls",
         hls_time=SEGMENT_SECONDS,
         hls_playlist_type="vod",

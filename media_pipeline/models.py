@@ -5,6 +5,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from .playlists import MASTER_PLAYLIST
+
 
 class MediaAsset(models.Model):
     class State(models.TextChoices):
@@ -58,7 +60,7 @@ class MediaAsset(models.Model):
 
     @property
     def master_url(self):
-        return f"{settings.MEDIA_URL}{self.output_name}/master.m3u8" if self.playable else None
+        return f"{settings.MEDIA_URL}{self.output_name}/{MASTER_PLAYLIST}" if self.playable else None
 
     @property
     def poster_url(self):

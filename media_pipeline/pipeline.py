@@ -5,7 +5,6 @@ worker killed mid-transcode never leaves a half ladder where viewers could find 
 """
 import logging
 import os
-import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -14,10 +13,9 @@ from django.conf import settings
 
 from . import ffmpeg, pictures
 from .ladder import SEGMENT_SECONDS, rungs_for
+from .playlists import MASTER_PLAYLIST, MEDIA_PLAYLIST, media_segments, write_master
 
 log = logging.getLogger(__name__)
-
-_EXTINF = re.compile(r"#EXTINF:([0-9.]+),")
 
 
 @dataclass
@@ -40,25 +38,11 @@ class TranscodeResult:
 
     @property
     def master(self):
-        return self.outdir / "master.m3u8"
-
-
-def media_segments(playlist):
-    """[(segment path, duration)] of an HLS media playlist."""
-    playlist = Path(playlist)
-    segments, duration = [], None
-    for line in playlist.read_text().splitlines():
-        match = _EXTINF.match(line)
-        if match:
-            duration = float(match.group(1))
-        elif line and not line.startswith("#") and duration is not None:
-            segments.append((playlist.parent / line, duration))
-            duration = None
-    return segments
+        return self.outdir / MASTER_PLAYLIST
 
 
 def measure_variant(folder, rung, info):
-    segments = media_segments(folder / "index.m3u8")
+    segments = media_segments(folder / MEDIA_PLAYLIST)
     if not segments:
         raise ffmpeg.TranscodeError(f"{folder}: no segments written")
     encoded = sum(seconds for _p, seconds in segments)
@@ -67,10 +51,10 @@ def measure_variant(folder, rung, info):
         raise ffmpeg.TranscodeError(f"{folder.name}: {encoded:.1f} s encoded of {info.duration:.1f} s")
     sizes = [path.stat().st_size for path, _s in segments]
     rates = [size * 8 / max(seconds, 0.5) for size, (_p, seconds) in zip(sizes, segments)]
-    codecs, width, height = ffmpeg.codecs_of(folder / "index.m3u8")
+    codecs, width, height = ffmpeg.codecs_of(folder / MEDIA_PLAYLIST)
     return Variant(
         name=rung.name,
-        playlist=f"{rung.name}/index.m3u8",
+        playlist=f"{rung.name}/{MEDIA_PLAYLIST}",
         bandwidth=int(max(rates)),
         average_bandwidth=int(sum(sizes) * 8 / encoded),
         codecs=codecs,
@@ -78,23 +62,6 @@ def measure_variant(folder, rung, info):
         height=height,
         frame_rate=round(float(ffmpeg.rung_fps(info, rung)), 3) if rung.lines else 0.0,
     )
-
-
-def write_master(outdir, variants):
-    """The master playlist, lowest bandwidth first so that players start on the cheapest rung."""
-    lines = ["#EXTM3U", "#EXT-X-VERSION:7", "#EXT-X-INDEPENDENT-SEGMENTS"]
-    for variant in sorted(variants, key=lambda v: v.bandwidth):
-        attributes = [
-            f"BANDWIDTH={variant.bandwidth}",
-            f"AVERAGE-BANDWIDTH={variant.average_bandwidth}",
-            f'CODECS="{",".join(variant.codecs)}"',
-        ]
-        if variant.width:
-            attributes += [f"RESOLUTION={variant.width}x{variant.height}", f"FRAME-RATE={variant.frame_rate:.3f}"]
-        lines += [f"#EXT-X-STREAM-INF:{','.join(attributes)}", variant.playlist]
-    path = Path(outdir) / "master.m3u8"
-    path.write_text("\n".join(lines) + "\n")
-    return path
 
 
 @dataclass
@@ -206,7 +173,7 @@ def add_rest(src, outdir, plan, result, on_progress=None, progress_start=0.3):
             (more / rung.name).rename(outdir / rung.name)
         result.variants = [v for v in result.variants if v.name not in {r.name for r in plan.rest}] + added
         temporary = write_master(more, result.variants)
-        os.replace(temporary, outdir / "master.m3u8")  # viewers see the old or the new master, never half
+        os.replace(temporary, outdir / MASTER_PLAYLIST)  # viewers see the old or the new master, never half
         shutil.rmtree(more)
         shutil.rmtree(staging["chunks"], ignore_errors=True)
         return result

@@ -12,7 +12,7 @@
   quota. School admins see their school's use on the semester figures page.
 
 `upload_start` checks and creates under a lock, so parallel requests cannot slip past the limits together.
-Refusals are tus.UploadQuotaError (413) with a sentence in the uploader's language.
+Refusals are UploadQuotaError (413) with a sentence in the uploader's language.
 """
 import fcntl
 import os
@@ -21,12 +21,22 @@ from dataclasses import dataclass
 
 from django.conf import settings
 from django.db.models import Sum
+from django.dispatch import Signal
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext
 
+from accounts.models import User
+
 from . import tus
+from .exceptions import UploadQuotaError
+from .models import MediaAsset
 
 GB = 1024**3
+
+# Asks the apps above the pipeline how many bytes they keep for a school (resources' files, 教研 post files):
+# each receiver (connected in its AppConfig.ready()) answers for `school=` and its `teacher_ids=`, so that the
+# quota counts them without the pipeline importing those apps.
+school_bytes_kept = Signal()
 
 
 def pending_max_count() -> int:
@@ -61,55 +71,46 @@ def school_quota(school) -> int | None:
 def _waiting(uploads):
     """Uploads that wait for their teacher: not those whose bytes became a video (the original stays in the
     upload folder as the video's source, and the video counts it)."""
-    from .models import MediaAsset
-
     finished = [str(upload.id) for upload in uploads if upload.is_complete]
     taken = set(MediaAsset.objects.filter(upload_id__in=finished).values_list("upload_id", flat=True))
     return [upload for upload in uploads if str(upload.id) not in taken]
 
 
 def _school_teachers(school) -> list[int]:
-    from accounts.models import User
-
     return list(User.objects.filter(school=school).values_list("pk", flat=True))
 
 
 def school_storage(school, *, waiting=None) -> SchoolStorage:
-    """Bytes kept for `school`: its resources' files, its teachers' videos that are not (yet) resources, the
-    files they posted in 教研 threads, and their uploads on disk (each at the size declared when it started).
-    `waiting`: those uploads, when the caller has read them already."""
-    from research.models import PostAttachment
-    from resources.models import Resource
-
-    from .models import MediaAsset
-
+    """Bytes kept for `school`: its resources' files and the files its teachers posted in 教研 threads (as those
+    apps count them: school_bytes_kept), its teachers' videos that are not (yet) resources, and their uploads on
+    disk (each at the size declared when it started). `waiting`: those uploads, when the caller has read them
+    already."""
     teachers = _school_teachers(school)
-    resources = Resource.objects.filter(school=school).aggregate(n=Sum("size_bytes"))["n"] or 0
-    posted = PostAttachment.objects.filter(post__author_id__in=teachers).aggregate(n=Sum("size"))["n"] or 0
+    kept = sum(count for _receiver, count in school_bytes_kept.send(sender=None, school=school, teacher_ids=teachers))
     videos = (MediaAsset.objects.filter(owner_id__in=teachers, resources__isnull=True)
               .exclude(state=MediaAsset.State.FAILED).aggregate(n=Sum("size_bytes"))["n"] or 0)
     if waiting is None:
         waiting = _waiting(tus.uploads_of(owner_ids=teachers))
     uploads = sum(upload.length for upload in waiting)
-    return SchoolStorage(used=resources + videos + uploads + posted, quota=school_quota(school))
+    return SchoolStorage(used=kept + videos + uploads, quota=school_quota(school))
 
 
 def upload_quota_check(*, user, length: int) -> None:
-    """Raise tus.UploadQuotaError when `user` may not start an upload of `length` bytes now."""
+    """Raise UploadQuotaError when `user` may not start an upload of `length` bytes now."""
     # The upload folder is read once: for the teacher's own uploads and, with a school, all its teachers'.
     owners = _school_teachers(user.school) if user.school_id else [user.pk]
     waiting = _waiting(tus.uploads_of(owner_ids=owners))
     mine = [upload for upload in waiting if upload.owner_id == user.pk]
     hours = int(getattr(settings, "KEXIANG_UPLOAD_EXPIRE_HOURS", 6))
     if len(mine) >= pending_max_count():
-        raise tus.UploadQuotaError(
+        raise UploadQuotaError(
             f"user {user.pk}: {len(mine)} uploads pending", user_message=gettext(
                 "You already have %(count)d uploads that are not finished or not saved yet. Finish or save them "
                 "first (an upload untouched for %(hours)d hours is deleted by itself), then start this one.")
             % {"count": len(mine), "hours": hours})
     reserved = sum(upload.length for upload in mine if upload.state != tus.UploadState.CORRUPT)
     if reserved + length > pending_max_bytes():
-        raise tus.UploadQuotaError(
+        raise UploadQuotaError(
             f"user {user.pk}: {reserved} reserved + {length} > {pending_max_bytes()}", user_message=gettext(
                 "Your unfinished uploads already take %(used)s; with this file they would pass the %(limit)s one "
                 "person may have waiting. Finish or save the earlier uploads first, then try again.")
@@ -117,7 +118,7 @@ def upload_quota_check(*, user, length: int) -> None:
     if user.school_id:
         storage = school_storage(user.school, waiting=waiting)
         if not storage.fits(length):
-            raise tus.UploadQuotaError(
+            raise UploadQuotaError(
                 f"school {user.school_id}: {storage.used} + {length} > {storage.quota}", user_message=gettext(
                     "Your school's storage is nearly full: %(used)s of %(quota)s is used, and this file does not "
                     "fit. Ask your school admin to remove resources nobody uses, or to ask the district for more "

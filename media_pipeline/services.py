@@ -8,12 +8,13 @@ import threading
 from pathlib import Path
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
-from . import ffmpeg, pipeline
-from .exceptions import MediaError
+from . import ffmpeg, pipeline, tus
+from .exceptions import MediaError, TranscodeError
 from .models import MediaAsset
 
 log = logging.getLogger(__name__)
@@ -30,7 +31,7 @@ def stuck_after():
 
 def media_asset_create(*, owner, source_path, title="", upload_id=None) -> MediaAsset:
     """Record an uploaded file and queue its transcode once the transaction commits."""
-    from .tasks import transcode_task
+    from .tasks import transcode_task  # noqa: PLC0415  (the tasks call these services: a cycle at the top)
 
     try:
         size = os.path.getsize(source_path)
@@ -174,3 +175,44 @@ def media_assets_stuck(now=None, silence=None):
         | Q(state=MediaAsset.State.QUEUED, heartbeat_at__lte=cutoff)
         | Q(state=MediaAsset.State.QUEUED, heartbeat_at__isnull=True, created_at__lte=cutoff)
     )
+
+
+def media_asset_requeue(*, asset: MediaAsset, silence=None) -> bool:
+    """Queue a stuck asset's transcode again (media_assets_stuck, with the same `silence`): the ladder is rebuilt
+    from the start. After MAX_ATTEMPTS it fails for good instead. True when it was queued again."""
+    from .tasks import transcode_task  # noqa: PLC0415  (media_pipeline.tasks imports this module)
+
+    silence = stuck_after() if silence is None else silence
+    if asset.attempts >= MAX_ATTEMPTS:
+        TranscodeJob(asset).fail(TranscodeError(f"gave up after {asset.attempts} attempts"))
+        return False
+    # Hand it back as QUEUED (only if still stale): the worker that picks it up need not share
+    # this process's idea of "stale" to claim it.
+    cutoff = timezone.now() - silence
+    handed_back = MediaAsset.objects.filter(pk=asset.pk).filter(
+        Q(state=MediaAsset.State.QUEUED) | Q(state=MediaAsset.State.PROCESSING, heartbeat_at__lte=cutoff)
+    ).update(state=MediaAsset.State.QUEUED)
+    if handed_back:
+        transcode_task.delay(asset.pk)
+    return bool(handed_back)
+
+
+def is_media_upload(upload: tus.UploadInfo) -> bool:
+    return upload.metadata.get("kind") == "lesson_video" or upload.filetype.startswith(("video/", "audio/"))
+
+
+def media_asset_create_from_upload(*, upload: tus.UploadInfo) -> MediaAsset | None:
+    """A finished, checksum-verified video or audio upload becomes a media asset, queued for its transcode.
+
+    Called when the upload's last byte arrives (tus.upload_completed), and again by whoever finds the upload
+    without its asset (the process died between the two). Returns the new asset; None when there is nothing
+    to make: not a video or audio file, its asset made already, or its owner gone.
+    """
+    if not is_media_upload(upload) or MediaAsset.objects.filter(upload_id=upload.id).exists():
+        return None
+    owner = get_user_model().objects.filter(pk=upload.owner_id).first()
+    if owner is None:
+        return None
+    with transaction.atomic():
+        return media_asset_create(owner=owner, source_path=tus.upload_path(upload), upload_id=upload.id,
+                                  title=upload.metadata.get("title") or upload.filename)

@@ -2,38 +2,24 @@
 import fcntl
 import logging
 
-from django.contrib.auth import get_user_model
-from django.db import transaction
+from celery.signals import worker_init, worker_process_init
+from django.conf import settings
 
 from . import tus
-from .models import MediaAsset
-from .services import media_asset_create
+from .services import HEARTBEAT_THREAD_EVERY, media_asset_create_from_upload
+from .tasks import sweep_stuck_transcodes
 
 logger = logging.getLogger(__name__)
 
 
-def is_media_upload(upload):
-    return upload.metadata.get("kind") == "lesson_video" or upload.filetype.startswith(("video/", "audio/"))
-
-
 def transcode_completed_upload(sender, upload, **kwargs):
-    """A finished, checksum-verified video or audio upload becomes a media asset and is queued."""
-    if not is_media_upload(upload) or MediaAsset.objects.filter(upload_id=upload.id).exists():
-        return
-    owner = get_user_model().objects.filter(pk=upload.owner_id).first()
-    if owner is None:
-        return
-    with transaction.atomic():
-        media_asset_create(owner=owner, source_path=tus.upload_path(upload), upload_id=upload.id,
-                           title=upload.metadata.get("title") or upload.filename)
+    media_asset_create_from_upload(upload=upload)
 
 
 _local_worker_lock = None  # this process's shared hold on the local workers' lock file, for its life
 
 
 def _local_lock_file():
-    from django.conf import settings
-
     folder = settings.CELERY_BROKER_DIR
     folder.mkdir(parents=True, exist_ok=True)
     return open(folder / "local-worker.lock", "a")
@@ -50,10 +36,6 @@ def local_worker_start(sender=None, **kwargs):
     transcoding), so every unfinished job is orphaned: it requeues them all. Otherwise it requeues only jobs
     silent for two heartbeats."""
     global _local_worker_lock
-    from django.conf import settings
-
-    from .services import HEARTBEAT_THREAD_EVERY
-    from .tasks import sweep_stuck_transcodes
 
     if settings.CELERY_BROKER_URL != "filesystem://":
         return
@@ -75,7 +57,6 @@ def local_worker_start(sender=None, **kwargs):
 def local_worker_child_init(sender=None, **kwargs):
     """A pool child of a local worker holds the shared lock too (see local_worker_start)."""
     global _local_worker_lock
-    from django.conf import settings
 
     if settings.CELERY_BROKER_URL != "filesystem://":
         return
@@ -85,8 +66,6 @@ def local_worker_child_init(sender=None, **kwargs):
 
 
 def connect():
-    from celery.signals import worker_init, worker_process_init
-
     tus.upload_completed.connect(transcode_completed_upload, dispatch_uid="media_pipeline.transcode_completed_upload")
     worker_init.connect(local_worker_start, dispatch_uid="media_pipeline.local_worker_start")
     worker_process_init.connect(local_worker_child_init, dispatch_uid="media_pipeline.local_worker_child_init")

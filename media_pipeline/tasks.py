@@ -4,12 +4,12 @@ import logging
 
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
-from django.db.models import Q
-from django.utils import timezone
+from django.conf import settings
 
-from .exceptions import MediaError, TranscodeError
+from .exceptions import MediaError
 from .models import MediaAsset
-from .services import MAX_ATTEMPTS, TranscodeJob, media_assets_stuck, stuck_after
+from .services import TranscodeJob, media_asset_requeue, media_assets_stuck
+from .tus import uploads_expire
 
 log = logging.getLogger(__name__)
 
@@ -95,32 +95,12 @@ def sweep_stuck_transcodes(silent_seconds=None):
     """Requeue jobs whose worker died (no heartbeat for `silent_seconds`, by default
     KEXIANG_TRANSCODE_STUCK_AFTER): the ladder is rebuilt from the start. 0 requeues every unfinished job:
     the local worker does so when it starts and no other local worker is alive (signal_handlers)."""
-    silence = stuck_after() if silent_seconds is None else datetime.timedelta(seconds=silent_seconds)
-    requeued = []
-    for asset in media_assets_stuck(silence=silence):
-        if asset.attempts >= MAX_ATTEMPTS:
-            TranscodeJob(asset).fail(TranscodeError(f"gave up after {asset.attempts} attempts"))
-            continue
-        # Hand it back as QUEUED (only if still stale): the worker that picks it up need not share
-        # this process's idea of "stale" to claim it.
-        cutoff = timezone.now() - silence
-        handed_back = MediaAsset.objects.filter(pk=asset.pk).filter(
-            Q(state=MediaAsset.State.QUEUED) | Q(state=MediaAsset.State.PROCESSING, heartbeat_at__lte=cutoff)
-        ).update(state=MediaAsset.State.QUEUED)
-        if handed_back:
-            transcode_task.delay(asset.pk)
-            requeued.append(asset.pk)
-    return requeued
+    silence = None if silent_seconds is None else datetime.timedelta(seconds=silent_seconds)
+    return [asset.pk for asset in media_assets_stuck(silence=silence) if media_asset_requeue(asset=asset, silence=silence)]
 
 
 @shared_task
 def expire_abandoned_uploads():
     """Delete unfinished uploads nobody has touched for KEXIANG_UPLOAD_EXPIRE_HOURS (they resume until then),
     which also frees what they reserved of their owner's upload limit (media_pipeline/quotas.py)."""
-    import datetime
-
-    from django.conf import settings
-
-    from .tus import uploads_expire
-
     return uploads_expire(older_than=datetime.timedelta(hours=settings.KEXIANG_UPLOAD_EXPIRE_HOURS))

@@ -38,7 +38,24 @@ from django.conf import settings
 from django.dispatch import Signal
 from django.template.defaultfilters import filesizeformat
 from django.utils import timezone
-from django.utils.translation import gettext, gettext_lazy as _
+from django.utils.translation import gettext
+
+from core.storage import storage_failed
+
+from .exceptions import (
+    UploadChecksumMismatchError,
+    UploadCorruptError,
+    UploadError,
+    UploadFolderError,
+    UploadGoneError,
+    UploadInterruptedError,
+    UploadLockedError,
+    UploadNotFoundError,
+    UploadOffsetMismatchError,
+    UploadRequestError,
+    UploadStorageError,
+    UploadTooLargeError,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -61,88 +78,6 @@ class UploadState(enum.StrEnum):
     UPLOADING = "uploading"
     COMPLETE = "complete"
     CORRUPT = "corrupt"  # every byte arrived but the whole-file SHA-256 did not match
-
-
-# Errors: each carries the HTTP status the tus views answer with and a sentence for the user.
-# Same convention as media_pipeline/exceptions.py (user_message); they could move there.
-
-
-class UploadError(Exception):
-    """``user_message`` is what the uploader reads; str() (the detail) goes to the log."""
-
-    status = 400
-    reason = ""
-    user_message = _("The upload could not be understood. Please upload the file again.")
-
-    def __init__(self, detail="", *, user_message=None):
-        if user_message is not None:
-            self.user_message = user_message
-        super().__init__(detail or str(self.user_message))
-        self.detail = detail
-
-
-class UploadRequestError(UploadError):
-    """A missing or malformed tus header; ``detail`` says which, for the log."""
-
-
-class UploadNotFoundError(UploadError):
-    status = 404
-    user_message = _("This upload was not found. Please upload the file again.")
-
-
-class UploadGoneError(UploadError):
-    status = 410
-    user_message = _("This upload can no longer be continued. Please upload the file again.")
-
-
-class UploadOffsetMismatchError(UploadError):
-    status = 409
-    user_message = _("The upload is out of step with the server; it will continue from where the server stopped.")
-
-
-class UploadTooLargeError(UploadError):
-    status = 413
-    user_message = _("The data is larger than the file size given when the upload started.")
-
-
-class UploadLockedError(UploadError):
-    status = 423
-    user_message = _("This upload is busy with another transfer. Try again in a moment.")
-
-
-class UploadChecksumMismatchError(UploadError):
-    status = 460
-    reason = "Checksum Mismatch"
-    user_message = _("Part of the file was damaged in transit and will be sent again.")
-
-
-class UploadCorruptError(UploadChecksumMismatchError):
-    user_message = _("The file was damaged in transit. Please upload it again.")
-
-
-class UploadInterruptedError(UploadError):
-    user_message = _("The connection dropped during the upload; it will continue from where it stopped.")
-
-
-class UploadQuotaError(UploadError):
-    """A limit on what one person, or one school, may keep (media_pipeline/quotas.py); the sentence says which."""
-
-    status = 413
-    reason = "Quota Exceeded"
-
-
-class UploadFolderError(UploadError):
-    """The upload folder cannot be written (read-only, no permission): the server's problem, not the file's."""
-
-    status = 503
-    user_message = _("The server cannot store uploads right now (its storage cannot be written). Nothing of "
-                     "yours was lost; tell your school admin, and try again later.")
-
-
-class UploadStorageError(UploadError):
-    status = 507
-    reason = "Insufficient Storage"
-    user_message = _("The server has no room for this file right now. Please try again later.")
 
 
 @dataclass
@@ -372,8 +307,6 @@ def _reconcile(directory: Path, info: UploadInfo) -> bool:
 
 def storage_error(error: OSError) -> UploadError:
     """The tus error for a failed write: 507 when the disk is full, 503 when it cannot be written at all."""
-    from config.health import storage_failed
-
     storage_failed(str(_root()), error)  # one folder for the log, whichever upload in it failed
     if error.errno in (errno.ENOSPC, errno.EDQUOT):
         return UploadStorageError(detail=str(error))

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.csrf import csrf_exempt
 
 from . import quotas, tus
+from .exceptions import UploadError, UploadGoneError, UploadRequestError
 
 logger = logging.getLogger(__name__)
 
@@ -62,10 +63,10 @@ def tus_endpoint(*methods):
             else:
                 try:
                     response = view(request, *args, **kwargs)
-                except (tus.UploadError, OSError) as error:
+                except (UploadError, OSError) as error:
                     if isinstance(error, OSError):  # the upload folder cannot be read or written
                         error = tus.storage_error(error)
-                    # 503: storage that cannot be written, logged once by config.health.storage_failed
+                    # 503: storage that cannot be written, logged once by core.storage.storage_failed
                     level = logging.WARNING if error.status >= 500 and error.status != 503 else logging.INFO
                     logger.log(level, "tus %s %s: %s %s", request.method, request.path, error.status, error)
                     response = _error(error.status, error.user_message, reason=error.reason)
@@ -82,14 +83,14 @@ def _int_header(request, name, *, required=True):
     if value is None and not required:
         return None
     if value is None or not (value.isascii() and value.isdigit()):
-        raise tus.UploadRequestError(detail=f"{name}: {value!r} is not a non-negative integer")
+        raise UploadRequestError(detail=f"{name}: {value!r} is not a non-negative integer")
     return int(value)
 
 
 def _content_length(request):
     value = request.META.get("CONTENT_LENGTH") or None
     if value is not None and not (value.isascii() and value.isdigit()):
-        raise tus.UploadRequestError(detail=f"Content-Length: {value!r}")
+        raise UploadRequestError(detail=f"Content-Length: {value!r}")
     return int(value) if value is not None else None
 
 
@@ -113,7 +114,7 @@ def _append(request, upload_id, offset):
 def tus_create(request):
     """Creation: Upload-Length and Upload-Metadata; with a body, creation-with-upload."""
     if "Upload-Defer-Length" in request.headers:
-        raise tus.UploadRequestError(detail="Upload-Defer-Length is not supported")
+        raise UploadRequestError(detail="Upload-Defer-Length is not supported")
     info = quotas.upload_start(
         user=request.user,
         length=_int_header(request, "Upload-Length"),
@@ -132,7 +133,7 @@ def tus_upload(request, upload_id):
     if request.method == "HEAD":
         info = tus.upload_get(upload_id=upload_id, user=request.user)
         if info.state == tus.UploadState.CORRUPT:
-            raise tus.UploadGoneError(detail=f"upload {info.id} is corrupt")
+            raise UploadGoneError(detail=f"upload {info.id} is corrupt")
         response = HttpResponse(status=200)
         response["Upload-Offset"] = str(info.offset)
         response["Upload-Length"] = str(info.length)

@@ -5,8 +5,11 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 
-from . import signal_handlers, tus
+from . import tus
+from .exceptions import UploadError
 from .models import MediaAsset
+from .selectors import media_asset_payload
+from .services import media_asset_create_from_upload
 
 
 def _asset_for(request, uid):
@@ -14,33 +17,19 @@ def _asset_for(request, uid):
     return get_object_or_404(MediaAsset, uid=uid, owner=request.user)
 
 
-def asset_payload(asset):
-    return {
-        "uid": str(asset.uid),
-        "state": asset.state,
-        "state_label": str(asset.get_state_display()),
-        "progress": round(asset.progress, 4),
-        "percent": int(asset.progress * 100),
-        "error": gettext(asset.error_message) if asset.error_message else None,
-        "master_url": asset.master_url,
-        "poster_url": asset.poster_url,
-        "playable": asset.playable,
-        "variants": asset.variants if asset.playable else [],
-    }
-
-
 @never_cache
 @login_required
 def asset_progress(request, uid):
     """GET /api/v1/media/<uid>/progress: the transcode's state and percentage, for the uploader."""
-    return JsonResponse(asset_payload(_asset_for(request, uid)))
+    return JsonResponse(media_asset_payload(asset=_asset_for(request, uid)))
 
 
 @login_required
 def asset_status(request, uid):
     """The uploader's page for one recording: a progress bar that follows the JSON endpoint."""
     asset = _asset_for(request, uid)
-    return render(request, "media_pipeline/asset_status.html", {"asset": asset, "payload": asset_payload(asset)})
+    return render(request, "media_pipeline/asset_status.html",
+                  {"asset": asset, "payload": media_asset_payload(asset=asset)})
 
 
 @never_cache
@@ -53,13 +42,14 @@ def asset_for_upload(request, upload_id):
         # make it now rather than lose the teacher's recording.
         try:
             upload = tus.upload_get(upload_id=upload_id, user=request.user)
-        except tus.UploadError as exc:
+        except UploadError as exc:
             raise Http404 from exc
         if not upload.is_complete:
             raise Http404
-        signal_handlers.transcode_completed_upload(sender=None, upload=upload)
+        media_asset_create_from_upload(upload=upload)
         asset = get_object_or_404(MediaAsset, upload_id=upload_id, owner=request.user)
-    return JsonResponse({**asset_payload(asset), "status_url": reverse("media_pipeline:status", args=[asset.uid])})
+    status_url = reverse("media_pipeline:status", args=[asset.uid])
+    return JsonResponse({**media_asset_payload(asset=asset), "status_url": status_url})
 
 
 def upload_texts():

@@ -1,13 +1,13 @@
 """Who may read which stored file: the one place that decides, for every kind of file.
 
 A file is readable by whoever may see what it belongs to, by the same rules the pages use:
-- a resource's attachment, page previews and captions: its resource (`resources.selectors.resource_visible_q`);
+- a resource's attachment, page previews and captions: its resource (`resources.files`);
 - a video's ladder (`hls/<uid>/…`: playlists, segments, poster, storyboard, slide stills): its owner, anyone
   who may see a resource showing it, and the members of a group reviewing or polishing it
-  (`research.selectors.asset_readable_in_groups`);
+  (`research.permissions.asset_readable_in_groups`);
 - an image or document of the Wagtail library (in a lesson plan): whoever may see a resource or a live page
   that uses it, and people with admin access;
-- a file posted in a 教研 thread: the thread's group members (`research.selectors.group_can_read`).
+- a file posted in a 教研 thread: the thread's group members (`research.files`, sent by the thread's view).
 Anything else under the media root (half-made ladders, files nobody links) is not served at all.
 
 `media_file(name)` finds what a name under MEDIA_ROOT belongs to. A file is *public* when anyone may read
@@ -15,56 +15,32 @@ it; public files are cacheable by browsers and proxies, the rest are private to 
 """
 import re
 import uuid
-from dataclasses import dataclass
-from typing import Callable
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Q
+from wagtail.documents import get_document_model
+from wagtail.images import get_image_model
+from wagtail.models import Page, ReferenceIndex
 
-MEDIA, PRIVATE = "media", "private"  # the two roots: MEDIA_ROOT and PRIVATE_MEDIA_ROOT
+from core.sending import MEDIA, StoredFile
+from media_pipeline.models import MediaAsset
+from research.permissions import asset_readable_in_groups
+from resources.files import resource_file, resource_is_public, resource_readable
+from resources.models import Resource, ResourceModerationTask
+from resources.selectors import resource_visible_q
 
 _PREVIEW_RE = re.compile(r"^previews/(?:(?P<pk>\d+)-)?(?P<key>[0-9a-f]{32})/page-\d+\.jpg$")
-
-
-@dataclass(frozen=True)
-class StoredFile:
-    root: str  # MEDIA or PRIVATE
-    name: str  # relative to the root, as the storage names it
-    kind: str  # "attachment", "preview", "captions", "ladder", "image", "document", "post_attachment"
-    is_public: bool
-    readable: Callable  # readable(user) -> bool
-
-    def readable_by(self, user) -> bool:
-        return self.is_public or self.readable(user)
 
 
 # ---------------------------------------------------------------------------------------------------
 # The owners' rules
 # ---------------------------------------------------------------------------------------------------
 
-def resource_is_public(resource) -> bool:
-    from resources.models import Resource
-
-    return resource.live and resource.visibility == Resource.Visibility.PUBLIC
-
-
-def resource_readable(user, resource) -> bool:
-    from resources.models import Resource
-    from resources.selectors import resource_visible_q
-
-    return resource_is_public(resource) or Resource.objects.filter(resource_visible_q(user), pk=resource.pk).exists()
-
-
 def asset_is_public(asset) -> bool:
-    from resources.models import Resource
-
     return asset.resources.filter(live=True, visibility=Resource.Visibility.PUBLIC).exists()
 
 
 def asset_readable(user, asset) -> bool:
-    from research.selectors import asset_readable_in_groups
-    from resources.selectors import resource_visible_q
-
     if not user.is_authenticated:
         return False
     if user.is_superuser or asset.owner_id == user.pk:
@@ -72,18 +48,8 @@ def asset_readable(user, asset) -> bool:
     return asset.resources.filter(resource_visible_q(user)).exists() or asset_readable_in_groups(user=user, asset=asset)
 
 
-def post_attachment_readable(user, attachment) -> bool:
-    from research.selectors import group_can_read
-
-    return user.is_authenticated and group_can_read(user=user, group=attachment.post.thread.group)
-
-
 def _library_users(obj):
     """Resources and live pages that use a Wagtail image or document (Wagtail's reference index)."""
-    from wagtail.models import Page, ReferenceIndex
-
-    from resources.models import Resource
-
     references = ReferenceIndex.get_references_to(obj)
     resource_ct, page_ct = ContentType.objects.get_for_model(Resource), ContentType.objects.get_for_model(Page)
     resource_ids = references.filter(base_content_type=resource_ct).values_list("object_id", flat=True)
@@ -94,8 +60,6 @@ def _library_users(obj):
 
 
 def library_file_is_public(obj) -> bool:
-    from resources.models import Resource
-
     resources, pages = _library_users(obj)
     return pages.exists() or resources.filter(live=True, visibility=Resource.Visibility.PUBLIC).exists()
 
@@ -103,12 +67,9 @@ def library_file_is_public(obj) -> bool:
 def library_file_readable(user, obj) -> bool:
     """Whoever may see a resource using it; its uploader (the admin shows it before it is used); those whose
     admin reaches every school; a school admin for the resources of their school (as the admin's own rule)."""
-    from resources.models import ResourceReviewTask
-    from resources.selectors import resource_visible_q
-
     if not user.is_authenticated:
         return False
-    if ResourceReviewTask.reaches_every_school(user) or getattr(obj, "uploaded_by_user_id", None) == user.pk:
+    if ResourceModerationTask.reaches_every_school(user) or getattr(obj, "uploaded_by_user_id", None) == user.pk:
         return True
     resources, _pages = _library_users(obj)
     reach = resource_visible_q(user)
@@ -132,8 +93,6 @@ def media_file(name: str) -> StoredFile | None:
 
 
 def _ladder(name):
-    from media_pipeline.models import MediaAsset
-
     parts = name.split("/")
     if len(parts) < 3:
         return None
@@ -149,15 +108,8 @@ def _ladder(name):
     return StoredFile(MEDIA, name, "ladder", asset_is_public(asset), lambda user: asset_readable(user, asset))
 
 
-def resource_file(resource, name, kind) -> StoredFile:
-    """A file of `resource` (its attachment, a preview page, its captions)."""
-    return StoredFile(MEDIA, name, kind, resource_is_public(resource), lambda user: resource_readable(user, resource))
-
-
 def _resource_field(field, kind):
     def find(name):
-        from resources.models import Resource
-
         owners = list(Resource.objects.filter(**{field: name})[:20])  # a copied resource shares its file
         if not owners:
             return None
@@ -167,8 +119,6 @@ def _resource_field(field, kind):
 
 
 def _preview(name):
-    from resources.models import Resource
-
     match = _PREVIEW_RE.match(name)
     if not match:
         return None
@@ -181,8 +131,6 @@ def _preview(name):
 
 
 def _image(name):
-    from wagtail.images import get_image_model
-
     Image = get_image_model()
     image = Image.objects.filter(file=name).first()
     if image is None:
@@ -199,15 +147,8 @@ def document_file(document) -> StoredFile:
 
 
 def _document(name):
-    from wagtail.documents import get_document_model
-
     document = get_document_model().objects.filter(file=name).first()
     return document_file(document) if document else None
-
-
-def post_attachment_file(attachment) -> StoredFile:
-    return StoredFile(PRIVATE, attachment.file.name, "post_attachment", False,
-                      lambda user: post_attachment_readable(user, attachment))
 
 
 _FINDERS = {

@@ -2,9 +2,12 @@
 (access.py decides)."""
 from django.http import Http404
 from django.views.decorators.http import require_http_methods
+from wagtail.documents import get_document_model
+from wagtail.documents.models import document_served
+
+from core.sending import send_file
 
 from .access import document_file, media_file
-from .sending import send_file
 
 
 @require_http_methods(["GET", "HEAD"])
@@ -19,9 +22,6 @@ def media(request, name):
 @require_http_methods(["GET", "HEAD"])
 def document(request, document_id, document_filename):
     """Wagtail's document URL (/documents/<id>/<name>), served by the same rule as every other file."""
-    from wagtail.documents import get_document_model
-    from wagtail.documents.models import document_served
-
     Document = get_document_model()
     doc = Document.objects.filter(pk=document_id).first()
     if doc is None or doc.filename != document_filename:

@@ -11,6 +11,8 @@ from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 from icalendar import Calendar, Event
 
+from accounts.models import User
+
 from .models import Activity
 
 TOKEN_SALT = "research.calendar"
@@ -27,8 +29,6 @@ def calendar_token(*, user) -> str:
 
 def calendar_token_user(token):
     """The active user a feed token names, or None (bad signature, changed password, inactive user)."""
-    from accounts.models import User
-
     try:
         user_id, key = signing.loads(token, salt=TOKEN_SALT)
     except (signing.BadSignature, TypeError, ValueError):
@@ -45,7 +45,7 @@ def calendar_ics(*, activities, name, base_url) -> bytes:
     cal.add("version", "2.0")
     cal.add("x-wr-calname", name)
     cal.add("x-wr-timezone", settings.TIME_ZONE)
-    now = datetime.datetime.now(datetime.timezone.utc)
+    now = datetime.datetime.now(datetime.UTC)
     for activity in activities:
         event = Event()
         event.add("uid", f"{activity.uid}@kexiang")

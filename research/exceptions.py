@@ -19,3 +19,15 @@ class PostRejectedError(ResearchError):
 
 class ScheduleError(ResearchError):
     """A series or occurrence change that does not make sense (last date before the first, …)."""
+
+
+class IncompleteRecordError(ResearchError):
+    """Submitting an observation record with points left without a score."""
+
+
+class PolishingError(ResearchError):
+    """A polishing or parallel-lessons change that cannot be saved as sent."""
+
+
+class MentoringError(ResearchError):
+    """A mentorship change that cannot be saved as sent."""

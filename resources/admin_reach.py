@@ -5,20 +5,22 @@ school (a school admin acts on one resource at a time).
 Reports:
 
 Wagtail shows a report's rows to anyone with any permission on the row's model; a school admin has them on
-Resource (the reviewers' group), so without this they would read the titles and history of every school's
+Resource (the moderators' group), so without this they would read the titles and history of every school's
 resources. Bulk actions: Wagtail's lists every object of the model for "select all" and names those it refuses.
 Mounted over Wagtail's own URLs in config/urls.py (the same paths, matched first).
 """
 from django.contrib.contenttypes.models import ContentType
+from django.core.exceptions import PermissionDenied
 from django.db.models import CharField, Q
 from django.db.models.functions import Cast
 from django.urls import path
 from django.views.decorators.cache import never_cache
 from wagtail.admin.auth import require_admin_access
+from wagtail.admin.views.bulk_action import index
 from wagtail.admin.views.reports.audit_logging import LogEntriesView
 from wagtail.admin.views.reports.workflows import WorkflowTasksView, WorkflowView
 
-from .models import Resource, ResourceReviewTask
+from .models import Resource, ResourceModerationTask
 from .wagtail_hooks import resource_permission_policy
 
 
@@ -53,10 +55,7 @@ class WorkflowTasksInReachView(WorkflowTasksView):
 
 def resource_bulk_action(request, action):
     """Bulk actions on resources: Wagtail's own view for those who reach every school, 403 for anyone else."""
-    from django.core.exceptions import PermissionDenied
-    from wagtail.admin.views.bulk_action import index
-
-    if not ResourceReviewTask.reaches_every_school(request.user):
+    if not ResourceModerationTask.reaches_every_school(request.user):
         raise PermissionDenied
     return index(request, "resources", "resource", action)
 

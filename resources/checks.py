@@ -3,6 +3,8 @@ import shutil
 
 from django.core.checks import Tags, Warning, register
 
+from . import converters
+
 INSTALL_HINT = ("Install LibreOffice and poppler (Debian: apt-get install libreoffice-impress-nogui "
                 "libreoffice-writer-nogui poppler-utils) and restart the worker.")
 
@@ -23,9 +25,7 @@ def preview_tools_check(app_configs, **kwargs):
             hint=INSTALL_HINT, id="resources.W002",
         ))
     if not missing:
-        from .previews import offline_prefix
-
-        if offline_prefix() is None:
+        if converters.offline_prefix() is None:
             warnings.append(Warning(
                 "Previews run their converters without network and with the site's data hidden (unshare --net "
                 "--mount), and this machine allows no such namespaces to this user; no document gets page previews.",

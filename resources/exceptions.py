@@ -25,10 +25,11 @@ class StorageUnavailableError(ResourceUploadError):
     status = 503
 
 
-# Files whose pages cannot be previewed (resources/previews.py). `user_message` is a gettext_lazy msgid the
-# uploader or reader sees, stored untranslated in Resource.preview_error and translated when shown;
-# `detail` (and str()) goes to the log and Resource.preview_detail. document_check raises EmptyFileError,
-# UnsupportedFileError and CorruptFileError before anything is saved; a failed preview never touches the file.
+# Files whose pages cannot be previewed (resources/previews.py, resources/converters.py). `user_message` is a
+# gettext_lazy msgid the uploader or reader sees, stored untranslated in Resource.preview_error and translated
+# when shown; `detail` (and str()) goes to the log and Resource.preview_detail. documents.document_check raises
+# EmptyFileError, UnsupportedFileError and CorruptFileError before anything is saved; a failed preview never
+# touches the file.
 class ResourceFileError(ValueError):
     """A document that cannot be used as it is. Never retried: the file will not change."""
 

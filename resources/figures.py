@@ -4,7 +4,7 @@ The programme asks a supported school for at least 200 new resources a semester 
 teachers to make micro-lessons of their own. What counts, so the page, the exports and the tests agree:
 
 - **Semester**: the Chinese school year by *local* date (settings.TIME_ZONE, Asia/Shanghai): the autumn
-  semester (第一学期) runs 1 Sep → 31 Jan, the spring semester (第二学期) 1 Feb → 31 Aug.
+  semester (第一学期) runs 1 Sep → 31 Jan, the spring semester (第二学期) 1 Feb → 31 Aug (reports/semesters.py).
 - **New resources**: resources filed under the school (`Resource.school`), published (`live`), created in
   the semester — whatever their visibility: the figures are counts, never titles.
 - **Teachers**: active accounts of the school whose role is teacher or research-group leader (a 教研组长
@@ -16,27 +16,24 @@ teachers to make micro-lessons of their own. What counts, so the page, the expor
   may see (`resource_visible_q`), so a private resource's title never reaches another school.
 
 Who may read them: school admins and research-group leaders their own school and the pairings it is in;
-district researchers and superusers every school and pairing; teachers and viewers none.
+district researchers and superusers every school and pairing; teachers and viewers none (reports/permissions.py).
 
 The exports are ledgers (台账) handed to education bureaus, so their labels are fixed Chinese whatever
-language the site is shown in; the page itself is translated as usual.
+language the site is shown in; the page itself is translated as usual. The CSV and XLSX writers and the file
+names are reports/exports.py's.
 """
 from __future__ import annotations
 
-import csv
 import datetime
-import io
-import re
-import unicodedata
 from dataclasses import dataclass, field
-from urllib.parse import quote
 
 from django.conf import settings
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.utils import timezone, translation
-from django.utils.translation import gettext
 
 from accounts.models import School, SchoolPairing, User
+from reports.exports import Percent, Table, export_filenames, tables_csv, tables_xlsx
+from reports.semesters import Semester
 
 from .models import Resource, ResourceType
 from .selectors import resource_visible_q
@@ -44,148 +41,8 @@ from .selectors import resource_visible_q
 DEFAULT_GOAL_RESOURCES = 200
 DEFAULT_GOAL_MICRO_LESSON_SHARE = 0.5
 MOST_USED_LIMIT = 10
-RECENT_SEMESTERS = 6  # three school years in the select
 
 TEACHER_ROLES = (User.Role.TEACHER, User.Role.GROUP_LEADER)
-READER_ROLES = (User.Role.SCHOOL_ADMIN, User.Role.GROUP_LEADER, User.Role.DISTRICT_RESEARCHER)
-
-
-# --- Semesters ---------------------------------------------------------------------------------------
-
-AUTUMN, SPRING = "autumn", "spring"
-_CODE = re.compile(r"^(\d{4})-(autumn|spring)$")
-
-
-class SemesterCodeError(ValueError):
-    """A semester code that is not `<year>-autumn` or `<year>-spring`; the message says what to use."""
-
-
-@dataclass(frozen=True)
-class Semester:
-    """One semester. `year` is the calendar year it starts in: 2026-autumn is Sep 2026 – Jan 2027,
-    2027-spring is Feb – Aug 2027 (both in the 2026–2027 school year)."""
-
-    year: int
-    term: str  # AUTUMN or SPRING
-
-    @property
-    def start(self) -> datetime.date:
-        return datetime.date(self.year, 9, 1) if self.term == AUTUMN else datetime.date(self.year, 2, 1)
-
-    @property
-    def end(self) -> datetime.date:
-        """The last day, inclusive."""
-        return datetime.date(self.year + 1, 1, 31) if self.term == AUTUMN else datetime.date(self.year, 8, 31)
-
-    @property
-    def code(self) -> str:
-        return f"{self.year}-{self.term}"
-
-    @property
-    def school_year(self) -> tuple[int, int]:
-        return (self.year, self.year + 1) if self.term == AUTUMN else (self.year - 1, self.year)
-
-    @property
-    def label(self) -> str:
-        """The name schools use, e.g. "2026–2027学年 第一学期" (the same in every language: it is a ledger term)."""
-        first, second = self.school_year
-        return f"{first}–{second}学年 {'第一学期' if self.term == AUTUMN else '第二学期'}"
-
-    @property
-    def starts_at(self) -> datetime.datetime:
-        """00:00 local time on the first day."""
-        return _local_midnight(self.start)
-
-    @property
-    def ends_before(self) -> datetime.datetime:
-        """00:00 local time on the day after the last day (the range is half-open)."""
-        return _local_midnight(self.end + datetime.timedelta(days=1))
-
-    def previous(self) -> Semester:
-        return Semester(self.year, SPRING) if self.term == AUTUMN else Semester(self.year - 1, AUTUMN)
-
-    def __str__(self):
-        return self.label
-
-
-def _local_midnight(day: datetime.date) -> datetime.datetime:
-    # The site's time zone, not the active one: a semester's figures must not depend on who looks.
-    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.min), timezone.get_default_timezone())
-
-
-def semester_of(day: datetime.date) -> Semester:
-    """The semester a local date falls in."""
-    if day.month >= 9:
-        return Semester(day.year, AUTUMN)
-    if day.month == 1:
-        return Semester(day.year - 1, AUTUMN)
-    return Semester(day.year, SPRING)
-
-
-def semester_current() -> Semester:
-    return semester_of(timezone.localdate())
-
-
-def semester_from_code(code: str) -> Semester:
-    """`2026-autumn` → the autumn semester 2026–2027; raises SemesterCodeError for anything else."""
-    match = _CODE.match((code or "").strip())
-    if not match or not 2000 <= int(match.group(1)) <= 2099:
-        example = semester_current()
-        raise SemesterCodeError(
-            gettext(
-                "“%(code)s” is not a semester. Use a code such as %(autumn)s (the autumn semester, 1 September to "
-                "31 January) or %(spring)s (the spring semester, 1 February to 31 August)."
-            )
-            % {
-                "code": (code or "")[:40],
-                "autumn": Semester(example.school_year[0], AUTUMN).code,
-                "spring": Semester(example.school_year[1], SPRING).code,
-            }
-        )
-    return Semester(int(match.group(1)), match.group(2))
-
-
-def semester_list_recent(*, today: datetime.date | None = None, count: int = RECENT_SEMESTERS) -> list[Semester]:
-    """The current semester and the ones before it, newest first (for a select)."""
-    semester = semester_of(today or timezone.localdate())
-    semesters = []
-    for _ in range(count):
-        semesters.append(semester)
-        semester = semester.previous()
-    return semesters
-
-
-# --- Who may read which figures ----------------------------------------------------------------------
-
-
-def figures_reader_can_read(*, user) -> bool:
-    """Whether `user` may read any figures at all (teachers and viewers may not)."""
-    if not (user and user.is_authenticated and user.is_active):
-        return False
-    return user.is_superuser or user.role in READER_ROLES
-
-
-def figures_reader_sees_all(*, user) -> bool:
-    return figures_reader_can_read(user=user) and (user.is_superuser or user.role == User.Role.DISTRICT_RESEARCHER)
-
-
-def figures_school_list(*, user) -> QuerySet[School]:
-    """The schools whose figures `user` may read."""
-    if figures_reader_sees_all(user=user):
-        return School.objects.all()
-    if figures_reader_can_read(user=user) and user.school_id:
-        return School.objects.filter(pk=user.school_id)
-    return School.objects.none()
-
-
-def figures_pairing_list(*, user) -> QuerySet[SchoolPairing]:
-    """The pairings whose figures `user` may read: every one, or those their school is in (ended ones too)."""
-    pairings = SchoolPairing.objects.select_related("supporting", "supported")
-    if figures_reader_sees_all(user=user):
-        return pairings.all()
-    if figures_reader_can_read(user=user) and user.school_id:
-        return pairings.filter(Q(supporting_id=user.school_id) | Q(supported_id=user.school_id))
-    return pairings.none()
 
 
 # --- The figures -------------------------------------------------------------------------------------
@@ -403,30 +260,6 @@ def figures_for_pairing(*, pairing: SchoolPairing, semester: Semester, user) -> 
 
 # --- Exports -----------------------------------------------------------------------------------------
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
-class Percent(float):
-    """A share (0.0–1.0) that CSV writes as "66.7%" and XLSX as a number in percent format."""
-
-
-@dataclass
-class Table:
-    title: str
-    rows: list[list]
-    header_rows: set[int]
-
-
-def csv_safe(value):
-    """Text a spreadsheet could run as a formula gets a leading apostrophe (CSV injection)."""
-    if isinstance(value, str) and value.startswith(_FORMULA_STARTS):
-        return "'" + value
-    return value
-
-
-def _percent_text(value: float) -> str:
-    return f"{value * 100:.1f}%"
-
 
 def figures_tables(figures: Figures) -> tuple[Table, Table]:
     """The summary (汇总) and teacher (教师) tables both exports write."""
@@ -474,60 +307,7 @@ def figures_tables(figures: Figures) -> tuple[Table, Table]:
 
 def figures_csv(figures: Figures) -> bytes:
     """UTF-8 with a BOM (so Excel on Windows reads the Chinese), the summary, a blank line, the teachers."""
-    summary, teachers = figures_tables(figures)
-    out = io.StringIO()
-    writer = csv.writer(out)
-    for row in summary.rows + [[]] + teachers.rows:
-        writer.writerow([_percent_text(v) if isinstance(v, Percent) else csv_safe(v) for v in row])
-    return out.getvalue().encode("utf-8-sig")
-
-
-def _display_width(value) -> int:
-    text = _percent_text(value) if isinstance(value, Percent) else str(value)
-    return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
-
-
-def tables_xlsx(tables, *, frozen=lambda title: False, number_formats=None, min_width=10) -> bytes:
-    """Tables (title, rows, header_rows) as a workbook, one sheet each, header rows bold. Text a
-    spreadsheet would run as a formula is written as text; `number_formats` maps a value type to its
-    Excel format (Percent is "0.0%"); `frozen(title)` freezes the sheet's first row."""
-    from openpyxl import Workbook
-    from openpyxl.styles import Font
-    from openpyxl.utils import get_column_letter
-
-    formats = {Percent: "0.0%", **(number_formats or {})}
-    workbook = Workbook()
-    workbook.remove(workbook.active)
-    bold = Font(bold=True)
-    for table in tables:
-        sheet = workbook.create_sheet(table.title)
-        widths: dict[int, int] = {}
-        for r, row in enumerate(table.rows, start=1):
-            for c, value in enumerate(row, start=1):
-                cell = sheet.cell(row=r, column=c)
-                number_format = next((fmt for kind, fmt in formats.items() if isinstance(value, kind)), None)
-                if number_format:
-                    cell.value = float(value)
-                    cell.number_format = number_format
-                elif isinstance(value, str):
-                    cell.value = value
-                    if value.startswith(_FORMULA_STARTS):
-                        # Text, never a formula: Excel's own apostrophe prefix (not shown in the cell).
-                        cell.data_type = "s"
-                        cell.quotePrefix = True
-                else:
-                    cell.value = value
-                if r - 1 in table.header_rows:
-                    cell.font = bold
-                # Long one-off notes (统计口径) may overflow; they should not make a column huge.
-                widths[c] = max(widths.get(c, 0), min(_display_width(value), 40))
-        for c, width in widths.items():
-            sheet.column_dimensions[get_column_letter(c)].width = max(min_width, width + 2)
-        if frozen(table.title):
-            sheet.freeze_panes = "A2"
-    out = io.BytesIO()
-    workbook.save(out)
-    return out.getvalue()
+    return tables_csv(figures_tables(figures))
 
 
 def figures_xlsx(figures: Figures) -> bytes:
@@ -535,24 +315,13 @@ def figures_xlsx(figures: Figures) -> bytes:
     return tables_xlsx(figures_tables(figures), frozen=lambda title: title == "教师")
 
 
-_UNSAFE_IN_FILENAME = re.compile(r'[\\/:*?"<>|\x00-\x1f\x7f\s]+')
-
-
 def figures_filename(figures: Figures, extension: str) -> tuple[str, str]:
     """(ASCII fallback, full name): `kexiang-figures-school-3-2026-autumn.csv`,
     `课享学期数据_示例第1小学_2026–2027学年第一学期.csv`."""
-    semester = figures.semester
     if figures.pairing:
-        ascii_name = f"kexiang-figures-pairing-{figures.pairing.pk}-{semester.code}.{extension}"
+        name = f"figures-pairing-{figures.pairing.pk}"
         who = f"{figures.pairing.supporting}-{figures.pairing.supported}结对"
     else:
-        ascii_name = f"kexiang-figures-school-{figures.school.pk}-{semester.code}.{extension}"
-        who = str(figures.school)
-    who = _UNSAFE_IN_FILENAME.sub("_", who).strip("._")[:80] or "school"
-    label = _UNSAFE_IN_FILENAME.sub("", semester.label)
-    return ascii_name, f"课享学期数据_{who}_{label}.{extension}"
-
-
-def content_disposition(ascii_name: str, full_name: str) -> str:
-    """`attachment` with an ASCII `filename` for old clients and an RFC 5987 `filename*` for the rest."""
-    return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(full_name, safe='')}"
+        name, who = f"figures-school-{figures.school.pk}", str(figures.school)
+    return export_filenames(name=name, title="课享学期数据", who=who, semester=figures.semester, extension=extension,
+                            fallback="school")

@@ -1,11 +1,13 @@
-"""The library's taxonomy (学段/年级/学科/教材版本/册/教材/章节), its resources and the home page."""
+"""The library's taxonomy (学段/年级/学科/教材版本/册/教材/章节) and its resources."""
 from django.conf import settings
+from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.db.models.functions import Cast
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel, MultiFieldPanel
-from wagtail.fields import RichTextField, StreamField
-from wagtail.models import DraftStateMixin, LockableMixin, Page, RevisionMixin, Task, TaskState, WorkflowMixin
+from wagtail.fields import StreamField
+from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, Task, TaskState, WorkflowMixin
 
 from .admin_forms import ResourceAdminForm
 from .blocks import LessonPlanBlock
@@ -172,8 +174,8 @@ class Resource(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
 
     One model for every type (教案, 课件, 微课, 实录, 任务单, 练习, 校本课程, 资源包): the type decides
     which of body, attachment, media asset and pack items the pages show. It is a Wagtail snippet with
-    revisions and a workflow, so a teacher's request to publish to everyone is reviewed (see
-    ResourceReviewTask); the row always holds what readers see, the pending request is a revision.
+    revisions and a workflow, so a teacher's request to publish to everyone is moderated (see
+    ResourceModerationTask); the row always holds what readers see, the pending request is a revision.
     """
 
     class PreviewState(models.TextChoices):
@@ -234,6 +236,12 @@ class Resource(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
     preview_pages = models.JSONField(_("preview pages"), default=list, blank=True)
     preview_error = models.TextField(_("preview error shown to people"), blank=True)
     preview_detail = models.TextField(_("preview error detail for operators"), blank=True)
+    # The claim on a pending preview (resources/previews.py), in columns as a media asset's is: when it was
+    # asked for or handed back, which worker makes it since when, and how many claims it took.
+    preview_queued_at = models.DateTimeField(null=True, blank=True, editable=False)
+    preview_claimed_at = models.DateTimeField(null=True, blank=True, editable=False)
+    preview_claimed_by = models.CharField(max_length=200, blank=True, editable=False)
+    preview_attempts = models.PositiveSmallIntegerField(default=0, editable=False)
     extra = models.JSONField(_("other fields"), default=dict, blank=True)
     visibility = models.CharField(
         _("visibility"), max_length=10, choices=Visibility.choices, default=Visibility.PUBLIC, db_index=True
@@ -281,14 +289,13 @@ class Resource(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
     ]
 
     def get_absolute_url(self):
-        from django.urls import reverse
-
         return reverse("resources:detail", args=[self.pk])
 
-    # Kept from the row, not taken from a revision, when a reviewed revision is published: work that
+    # Kept from the row, not taken from a revision, when an approved revision is published: work that
     # finished while it waited (previews, counters, the transcode) must not be rolled back.
     KEPT_ON_PUBLISH = ("view_count", "download_count", "use_count")
-    PREVIEW_FIELDS = ("preview_state", "preview_pages", "preview_error", "preview_detail")
+    PREVIEW_FIELDS = ("preview_state", "preview_pages", "preview_error", "preview_detail", "preview_queued_at",
+                      "preview_claimed_at", "preview_claimed_by", "preview_attempts")
 
     def with_content_json(self, content):
         obj = super().with_content_json(content)
@@ -300,6 +307,8 @@ class Resource(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
         else:  # another file: its pages are still to be made (signal_handlers.resource_published asks for them)
             obj.preview_state, obj.preview_pages, obj.preview_error, obj.preview_detail = (
                 self.PreviewState.PENDING, [], "", "")
+            obj.preview_queued_at = obj.preview_claimed_at = None
+            obj.preview_claimed_by, obj.preview_attempts = "", 0
         return obj
 
     @property
@@ -351,11 +360,12 @@ class PrepItem(models.Model):
         constraints = [models.UniqueConstraint(fields=["user", "resource"], name="prep_item_once")]
 
 
-class ResourceReviewTask(Task):
-    """Review before a resource goes public: a district researcher reviews any, a school admin their school's.
+class ResourceModerationTask(Task):
+    """Moderation before a resource goes public: a district researcher moderates any, a school admin their
+    school's ("review" is for 评课 in research; the texts people see keep 审核/"resource review").
 
     Approve publishes the submitted revision (its visibility becomes public); "request changes" sends it
-    back to the uploader with the reviewer's comment.
+    back to the uploader with the moderator's comment.
     """
 
     class Meta:
@@ -368,7 +378,7 @@ class ResourceReviewTask(Task):
         return user.is_active and (user.is_superuser or getattr(user, "role", "") == "district_researcher")
 
     @classmethod
-    def can_review(cls, user, resource):
+    def can_moderate(cls, user, resource):
         if not (user and user.is_authenticated and user.is_active):
             return False
         if cls.reaches_every_school(user):
@@ -376,21 +386,19 @@ class ResourceReviewTask(Task):
         return user.role == "school_admin" and user.school_id is not None and user.school_id == resource.school_id
 
     def user_can_access_editor(self, obj, user):
-        return self.can_review(user, obj)
+        return self.can_moderate(user, obj)
 
     def locked_for_user(self, obj, user):
-        return not self.can_review(user, obj)
+        return not self.can_moderate(user, obj)
 
     def on_action(self, task_state, user, action_name, **kwargs):
-        """Approve or request changes: only by someone who may review this resource, whatever the URL said."""
-        from django.core.exceptions import PermissionDenied
-
-        if not self.can_review(user, task_state.workflow_state.content_object):
+        """Approve or request changes: only by someone who may moderate this resource, whatever the URL said."""
+        if not self.can_moderate(user, task_state.workflow_state.content_object):
             raise PermissionDenied
         return super().on_action(task_state, user, action_name, **kwargs)
 
     def get_actions(self, obj, user):
-        if not self.can_review(user, obj):
+        if not self.can_moderate(user, obj):
             return []
         return [("reject", _("Request changes"), True), ("approve", _("Approve and publish"), False),
                 ("approve", _("Approve with comment"), True)]
@@ -407,28 +415,3 @@ class ResourceReviewTask(Task):
     @classmethod
     def get_description(cls):
         return _("A school admin of the uploader's school or a district researcher reviews the resource")
-
-
-class HomePage(Page):
-    """The site's front page: search, browse by 学段/学科, latest resources, my groups."""
-
-    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
-
-    content_panels = Page.content_panels + [FieldPanel("intro")]
-    max_count = 1
-    subpage_types = []
-    template = "resources/home_page.html"
-
-    class Meta:
-        verbose_name = _("home page")
-
-    def get_context(self, request, *args, **kwargs):
-        from research.selectors import group_list_for_user
-
-        from .selectors import browse_tree, resource_list_latest
-
-        context = super().get_context(request, *args, **kwargs)
-        context["browse"] = browse_tree(user=request.user)
-        context["latest_resources"] = resource_list_latest(user=request.user, limit=8)
-        context["my_groups"] = group_list_for_user(user=request.user) if request.user.is_authenticated else []
-        return context

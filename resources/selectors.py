@@ -1,8 +1,14 @@
 """Reads for the library."""
-from django.db.models import Count, Q
+import re
+from collections import Counter
+
+from django.db.models import Case, Count, F, IntegerField, Q, Value, When
 from django.utils import timezone
 
-from .models import Resource, Stage
+from accounts.models import SchoolPairing
+from core.text import as_id
+
+from .models import ChapterNode, Resource, Stage, Subject, Textbook
 
 
 def resource_visible_q(user):
@@ -28,8 +34,6 @@ def visible_q(*, user_id=None, school_id=None, pairing_school_ids=()):
 
 def paired_school_ids(school_id, day=None):
     """The school itself and every school paired with it on `day` (today by default)."""
-    from accounts.models import SchoolPairing
-
     day = day or timezone.localdate()
     active = SchoolPairing.objects.filter(Q(supporting_id=school_id) | Q(supported_id=school_id), starts_on__lte=day).filter(
         Q(ends_on__isnull=True) | Q(ends_on__gte=day)
@@ -100,8 +104,6 @@ def textbook_label(textbook):
 
 def textbook_note(textbook):
     """What tells two books of one edition, grade and volume apart: 新教材/旧教材, 五四学制."""
-    from .models import Textbook
-
     parts = [textbook.curriculum] if textbook.curriculum else []
     if textbook.school_system == Textbook.SchoolSystem.FIVE_FOUR:
         parts.append("五四学制")
@@ -111,8 +113,6 @@ def textbook_note(textbook):
 def browse_stages(*, user=None):
     """browse_tree, plus the subjects that have textbooks but no resource yet (count 0): teachers look for
     their book before anyone has shared for it. Each stage gets its `total`."""
-    from .models import Subject, Textbook
-
     tree = browse_tree(user=user)
     with_books = {}
     for stage_id, subject_id in Textbook.objects.order_by().values_list("stage_id", "subject_id").distinct():
@@ -133,10 +133,6 @@ def browse_stages(*, user=None):
 def _book_group_counts(*, user, textbook_ids, key):
     """Visible resources per group of books, each resource once per group: `key` is the Textbook field that
     groups ("id" per book, "edition_id" per edition). Two grouped queries, whatever the number of books."""
-    from collections import Counter
-
-    from django.db.models import F
-
     ids = list(textbook_ids)
     if not ids:
         return {}
@@ -164,8 +160,6 @@ def browse_editions(*, user, stage, subject):
     """The editions with textbooks for `stage` and `subject`, each with its books and their counts:
     [{"edition", "count", "books": [{"textbook", "label", "note", "count"}]}], editions with most resources first.
     Books without resources are listed too (count 0)."""
-    from .models import Textbook
-
     books = list(Textbook.objects.filter(stage=stage, subject=subject).select_related("edition", "grade", "volume"))
     ids = [book.pk for book in books]
     per_book = textbook_resource_counts(user=user, textbook_ids=ids)
@@ -225,8 +219,6 @@ class ChapterTree:
 def chapter_tree(*, user, textbook):
     """The chapter tree of `textbook` with counts rolled up to every ancestor, in three queries: the nodes,
     visible resources per own chapter, and the visible (resource, also-chapter) pairs in this book."""
-    from .models import ChapterNode
-
     nodes = list(ChapterNode.objects.filter(textbook=textbook).only("id", "parent", "title", "kind", "depth", "position", "textbook"))
     parents = {node.pk: node.parent_id for node in nodes}
 
@@ -266,17 +258,6 @@ def chapter_resource_list(*, user, chapter_ids):
     )
 
 
-MAX_ID = 2**63 - 1
-
-
-def as_id(value):
-    """`value` as a database id, or None: digits only, within a bigint (a huge number must not be a 500)."""
-    value = str(value or "").strip()
-    if not (value.isascii() and value.isdigit()) or int(value) > MAX_ID:
-        return None
-    return int(value)
-
-
 def _stage_q(value, prefix="stage"):
     value = str(value or "").strip()
     if not value:
@@ -297,8 +278,6 @@ def _named_q(value, prefix):
 
 def textbook_list(*, stage=None, subject=None, edition=None):
     """Books for the upload form's selects; `stage` by id, code or name, `subject` and `edition` by id or name."""
-    from .models import Textbook
-
     return (
         Textbook.objects.filter(_stage_q(stage), _named_q(subject, "subject"), _named_q(edition, "edition"))
         .select_related("stage", "subject", "edition", "grade", "volume")
@@ -313,12 +292,6 @@ def chapter_search(*, query, textbook=None, stage=None, subject=None, limit=CHAP
     works), best first: titles that start with the text (after a lesson number such as “4 ” or “*”), then
     lessons, then titles that contain it, then the national order of books. At most CHAPTER_SEARCH_MAX.
     Chapters hold no resources: nothing here depends on who asks."""
-    import re
-
-    from django.db.models import Case, IntegerField, Value, When
-
-    from .models import ChapterNode
-
     words = str(query or "").split()
     if not words:
         return []

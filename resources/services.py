@@ -1,13 +1,31 @@
 """Writes for the library: seeding the vocabulary, importing the catalogue and resources."""
+import unicodedata
+import uuid
 from dataclasses import dataclass, field
 
+from django.apps import apps
+from django.contrib.auth.models import Group
+from django.contrib.contenttypes.models import ContentType
+from django.core.files import File
 from django.db import transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from wagtail.models import TaskState, WorkflowState
+
+from accounts.models import User
+from core.storage import storage_failed
+from media_pipeline import tus
+from media_pipeline.exceptions import UploadError
+from media_pipeline.models import MediaAsset
+from media_pipeline.services import is_media_upload, media_asset_create_from_upload
 
 from . import signals, vocabulary
 from .catalogue import Catalogue
-from .models import VIDEO_TYPES, ChapterNode, Edition, Grade, Resource, Stage, Subject, Textbook, Volume
+from .documents import PREVIEW_FORMATS, document_check, extension_of
+from .exceptions import ResourceUploadError, StorageUnavailableError
+from .models import VIDEO_TYPES, ChapterNode, Edition, Grade, PrepItem, Resource, Stage, Subject, Textbook, Volume
+from .previews import resource_preview_request
 
 
 @dataclass
@@ -269,8 +287,6 @@ def _resource_values(row, lookup, chapters):
 
 def _resource_count_use(resource, counter):
     """Add one to `counter` and to use_count (what "most used" sorts by); one UPDATE, no save() of the row."""
-    from django.db.models import F
-
     Resource.objects.filter(pk=resource.pk).update(**{counter: F(counter) + 1, "use_count": F("use_count") + 1})
     signals.resource_counts_changed.send(sender=Resource, resource_ids=[resource.pk])
 
@@ -279,13 +295,11 @@ def resource_record_view(*, resource):
     _resource_count_use(resource, "view_count")
 
 
-# The teacher-facing library: uploads, review, downloads, the prep folder.
+# The teacher-facing library: uploads, moderation, downloads, the prep folder.
 
 
 def display_filename(name: str) -> str:
     """The last part of a client's file name, without path separators or control characters (emoji kept)."""
-    import unicodedata
-
     name = unicodedata.normalize("NFC", str(name or ""))
     name = name.replace("\\", "/").rsplit("/", 1)[-1]
     name = "".join(ch for ch in name if unicodedata.category(ch) not in ("Cc", "Cf", "Cs") or ch == "\u200d")
@@ -294,13 +308,9 @@ def display_filename(name: str) -> str:
 
 
 def _cleaned_upload(*, user, upload_id):
-    from media_pipeline import tus
-
-    from .exceptions import ResourceUploadError
-
     try:
         upload = tus.upload_get(upload_id=upload_id, user=user)
-    except tus.UploadError as error:
+    except UploadError as error:
         raise ResourceUploadError(
             _("The uploaded file could not be found (it may have expired). Choose the file again."), str(error)
         ) from error
@@ -318,19 +328,8 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
 
     A video becomes a media asset (its transcode started when the upload finished); a document is checked,
     copied into media storage and queued for page previews. Asking for "public" keeps the resource visible to
-    the teacher's school and submits the public version for review.
+    the teacher's school and submits the public version for moderation.
     """
-    import uuid
-
-    from django.core.files import File
-
-    from media_pipeline import tus
-    from media_pipeline.models import MediaAsset
-    from media_pipeline.signal_handlers import is_media_upload, transcode_completed_upload
-
-    from .exceptions import ResourceUploadError, StorageUnavailableError
-    from .previews import PREVIEW_FORMATS, document_check, extension_of, resource_preview_request
-
     upload = _cleaned_upload(user=user, upload_id=upload_id)
     existing = Resource.objects.filter(external_id=f"upload:{upload.id}", uploaded_by=user).first()
     if existing is not None:  # "Save" pressed twice: the first one already made it
@@ -366,7 +365,7 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
     if is_video_upload:
         asset = MediaAsset.objects.filter(upload_id=str(upload.id), owner=user).first()
         if asset is None:  # the process died between the upload's last byte and its asset
-            transcode_completed_upload(sender=None, upload=upload)
+            media_asset_create_from_upload(upload=upload)
             asset = MediaAsset.objects.get(upload_id=str(upload.id), owner=user)
         resource.media_asset = asset
         resource.duration_s = asset.duration
@@ -377,8 +376,6 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
             with open(path, "rb") as handle:
                 resource.attachment.save(f"{uuid.uuid4().hex}.{extension or 'bin'}", File(handle), save=False)
         except OSError as error:
-            from config.health import storage_failed
-
             storage_failed("media storage", error)
             raise StorageUnavailableError(
                 _("The server cannot store files right now (its storage cannot be written). Your upload is kept: "
@@ -393,7 +390,7 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
     if resource.attachment and extension in PREVIEW_FORMATS:
         resource_preview_request(resource=resource)
     if wants_public:
-        resource_submit_for_review(resource=resource, user=user)
+        resource_submit_for_moderation(resource=resource, user=user)
     if not is_video_upload:
         transaction.on_commit(lambda: _upload_discard(upload.id, user), robust=True)
     return resource
@@ -401,22 +398,20 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
 
 def _upload_discard(upload_id, user):
     """The copy is in media storage: the resumable upload's own file can go (gone already is fine)."""
-    from media_pipeline import tus
-
     try:
         tus.upload_delete(upload_id=upload_id, user=user)
-    except tus.UploadError:
+    except UploadError:
         pass
 
 
 @transaction.atomic
-def resource_submit_for_review(*, resource, user) -> Resource:
-    """Ask for `resource` to be public: its public version waits as a revision in the review workflow.
+def resource_submit_for_moderation(*, resource, user) -> Resource:
+    """Ask for `resource` to be public: its public version waits as a revision in the moderation workflow.
 
-    The row keeps what readers see now; approval publishes the revision. Nothing goes public unreviewed:
+    The row keeps what readers see now; approval publishes the revision. Nothing goes public unmoderated:
     a missing workflow is made again.
     """
-    workflow = resource.get_workflow() or review_setup_ensure()
+    workflow = resource.get_workflow() or moderation_setup_ensure()
     resource.visibility = Resource.Visibility.PUBLIC
     resource.save_revision(user=user)
     workflow.start(resource, user)
@@ -424,16 +419,13 @@ def resource_submit_for_review(*, resource, user) -> Resource:
     return resource
 
 
-def resource_review_status(*, resource):
-    """(state, comment) of the latest review: "in_progress", "needs_changes", "approved", or None."""
-    return resource_review_statuses(resources=[resource]).get(resource.pk, (None, ""))
+def resource_moderation_status(*, resource):
+    """(state, comment) of the latest moderation: "in_progress", "needs_changes", "approved", or None."""
+    return resource_moderation_statuses(resources=[resource]).get(resource.pk, (None, ""))
 
 
-def resource_review_statuses(*, resources):
-    """The latest review of each of `resources`, in two queries: {pk: (state, comment)}; none yet: left out."""
-    from django.contrib.contenttypes.models import ContentType
-    from wagtail.models import TaskState, WorkflowState
-
+def resource_moderation_statuses(*, resources):
+    """The latest moderation of each of `resources`, in two queries: {pk: (state, comment)}; none yet: left out."""
     keys = [str(r.pk) for r in resources]
     states = (WorkflowState.objects.filter(base_content_type=ContentType.objects.get_for_model(Resource),
                                            object_id__in=keys).order_by("object_id", "-created_at"))
@@ -452,8 +444,6 @@ def resource_record_download(*, resource):
 
 def prep_item_toggle(*, user, resource) -> bool:
     """Add `resource` to the teacher's prep folder (备课夹), or take it out; returns whether it is in."""
-    from .models import PrepItem
-
     deleted, _rows = PrepItem.objects.filter(user=user, resource=resource).delete()
     if deleted:
         return False
@@ -461,10 +451,11 @@ def prep_item_toggle(*, user, resource) -> bool:
     return True
 
 
-REVIEW_WORKFLOW = "资源审核 (resource review)"
-REVIEW_TASK = "审核上传 (review an upload)"
-REVIEWERS_GROUP = "Resource reviewers"
-REVIEWER_PERMISSIONS = (
+# The names people see in the admin stay as they were ("review" in them is 审核, the moderation).
+MODERATION_WORKFLOW = "资源审核 (resource review)"
+MODERATION_TASK = "审核上传 (review an upload)"
+MODERATORS_GROUP = "Resource reviewers"
+MODERATOR_PERMISSIONS = (
     ("wagtailadmin", "admin", "access_admin", "Can access Wagtail admin"),
     ("resources", "resource", "change_resource", "Can change resource"),
     ("resources", "resource", "view_resource", "Can view resource"),
@@ -473,37 +464,52 @@ REVIEWER_PERMISSIONS = (
 
 
 @transaction.atomic
-def review_setup_ensure(get_model=None):
-    """The review workflow on Resource and the reviewers' group (idempotent); returns the workflow.
+def moderation_setup_ensure():
+    """The moderation workflow on Resource and the moderators' group (idempotent); returns the workflow.
 
-    Migration 0005 makes them, passing its historical models as `get_model` (apps.get_model); at run time
-    this makes them again when they are missing: a flushed test database, or an operator who deleted them.
-    School admins and district researchers join the group (accounts.services.user_groups_sync): it opens
-    the Wagtail admin to them; ResourceReviewTask decides which resources each may approve.
+    Migration 0005 made them (as they were then); at run time this makes them again when they are missing: a
+    flushed test database, or an operator who deleted them. School admins and district researchers join the
+    group (user_groups_sync, on every user save): it opens the Wagtail admin to them; ResourceModerationTask
+    decides which resources each may approve.
     """
-    if get_model is None:
-        from django.apps import apps
-
-        get_model = apps.get_model
+    get_model = apps.get_model
     content_types = get_model("contenttypes", "ContentType").objects
-    task_model = get_model("resources", "ResourceReviewTask")
+    task_model = get_model("resources", "ResourceModerationTask")
     workflow_model = get_model("wagtailcore", "Workflow")
 
-    task = task_model.objects.filter(name=REVIEW_TASK).first()
+    task = task_model.objects.filter(name=MODERATION_TASK).first()
     if task is None:
-        task_type, _created = content_types.get_or_create(app_label="resources", model="resourcereviewtask")
-        task = task_model.objects.create(name=REVIEW_TASK, content_type=task_type, active=True)
-    workflow, _created = workflow_model.objects.get_or_create(name=REVIEW_WORKFLOW, defaults={"active": True})
+        task_type, _created = content_types.get_or_create(app_label="resources", model="resourcemoderationtask")
+        task = task_model.objects.create(name=MODERATION_TASK, content_type=task_type, active=True)
+    workflow, _created = workflow_model.objects.get_or_create(name=MODERATION_WORKFLOW, defaults={"active": True})
     get_model("wagtailcore", "WorkflowTask").objects.get_or_create(workflow=workflow, task=task,
                                                                    defaults={"sort_order": 0})
     resource_type, _created = content_types.get_or_create(app_label="resources", model="resource")
     get_model("wagtailcore", "WorkflowContentType").objects.get_or_create(content_type=resource_type,
                                                                           defaults={"workflow": workflow})
-    group, _created = get_model("auth", "Group").objects.get_or_create(name=REVIEWERS_GROUP)
+    group, _created = get_model("auth", "Group").objects.get_or_create(name=MODERATORS_GROUP)
     permissions = get_model("auth", "Permission").objects
-    for app_label, model, codename, name in REVIEWER_PERMISSIONS:
+    for app_label, model, codename, name in MODERATOR_PERMISSIONS:
         content_type, _created = content_types.get_or_create(app_label=app_label, model=model)
         permission, _created = permissions.get_or_create(content_type=content_type, codename=codename,
                                                          defaults={"name": name})
         group.permissions.add(permission)
     return workflow
+
+
+MODERATOR_ROLES = (User.Role.SCHOOL_ADMIN, User.Role.DISTRICT_RESEARCHER)
+
+
+def user_groups_sync(*, user: User) -> None:
+    """School admins and district researchers moderate resources in the Wagtail admin; others do not."""
+    group = Group.objects.filter(name=MODERATORS_GROUP).first()
+    moderator = user.role in MODERATOR_ROLES and user.is_active
+    if group is None and moderator:
+        moderation_setup_ensure()
+        group = Group.objects.get(name=MODERATORS_GROUP)
+    if group is None:
+        return
+    if moderator:
+        user.groups.add(group)
+    else:
+        user.groups.remove(group)

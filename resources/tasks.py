@@ -32,7 +32,7 @@ def resource_preview_task(self, resource_id):
     try:
         resource = resource_preview_make(resource=resource, last_attempt=self.request.retries >= self.max_retries)
     except TRANSIENT as exc:
-        raise self.retry(exc=exc, countdown=_backoff(self.request.retries))
+        raise self.retry(exc=exc, countdown=_backoff(self.request.retries)) from exc
     return resource.preview_state
 
 

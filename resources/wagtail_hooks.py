@@ -1,4 +1,4 @@
-"""The library in the Wagtail admin: resources as a snippet with revisions and the review workflow.
+"""The library in the Wagtail admin: resources as a snippet with revisions and the moderation workflow.
 
 Every admin view of a resource applies the same reach as editing it (ResourcePermissionPolicy.in_reach): a
 school admin reaches their own school's resources, a district researcher (and a superuser) every school's.
@@ -9,7 +9,7 @@ lock, workflow history, the chooser, the site-history and workflow reports), so 
 - the site-history and workflow reports leave out the resources out of reach, and bulk actions on resources
   are for those who reach every school (resources/admin_reach.py, mounted in config/urls.py);
 - the edit form offers only videos of the admin's school (ResourceAdminForm);
-- the review task refuses an approval or rejection by someone who may not review that resource.
+- the moderation task refuses an approval or rejection by someone who may not moderate that resource.
 """
 import re
 from functools import wraps
@@ -27,20 +27,20 @@ from wagtail.snippets.views.chooser import (
 )
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .models import Resource, ResourceReviewTask
+from .models import Resource, ResourceModerationTask
 
 
 class ResourcePermissionPolicy(ModelPermissionPolicy):
     """A school admin's admin rights reach their own school's resources only; district researchers reach all."""
 
     def in_reach(self, user, instance):
-        return (ResourceReviewTask.reaches_every_school(user)
+        return (ResourceModerationTask.reaches_every_school(user)
                 or (user.school_id is not None and instance.school_id == user.school_id))
 
     def reach(self, user, queryset=None):
         """The resources in `user`'s reach, of `queryset` (all resources by default)."""
         queryset = Resource.objects.all() if queryset is None else queryset
-        if ResourceReviewTask.reaches_every_school(user):
+        if ResourceModerationTask.reaches_every_school(user):
             return queryset
         return queryset.filter(school_id=user.school_id) if user.school_id else queryset.none()
 

@@ -2,12 +2,13 @@
 from django.conf import settings
 from django.core.checks import Tags, Warning, register
 
+from .backends import elastic
+
 
 @register(Tags.database, deploy=True)
 def elasticsearch_check(app_configs, **kwargs):
     if not settings.ELASTICSEARCH_URL:
         return []
-    from .backends import elastic
 
     try:
         elastic.client(timeout=2).cluster.health(request_timeout=2)

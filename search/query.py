@@ -6,7 +6,7 @@ lesson_plan as the preferred type. Every backend gets the same ParsedQuery.
 import dataclasses
 import time
 
-from resources.models import ResourceType
+from resources.models import Edition, Grade, ResourceType, Stage, Subject, Volume
 
 from . import text
 
@@ -70,7 +70,6 @@ def vocabulary():
     now = time.monotonic()
     if _vocabulary_cache["value"] is not None and now - _vocabulary_cache["at"] < VOCABULARY_TTL:
         return _vocabulary_cache["value"]
-    from resources.models import Edition, Grade, Stage, Subject, Volume
 
     vocab = {}
     for facet, names in (

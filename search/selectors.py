@@ -11,7 +11,11 @@ import threading
 import time
 
 from django.conf import settings
+from django.utils.translation import gettext as _
+from elasticsearch.exceptions import ConnectionError as ESConnectionError
+from elasticsearch.exceptions import NotFoundError, TransportError
 
+from core.text import bounded_query
 from resources.models import ChapterNode, Resource, ResourceType
 from resources.selectors import paired_school_ids
 
@@ -61,9 +65,6 @@ def backend_reset():
 def _cluster_down(exc):
     """Connection refused, timeouts, 5xx and a missing index mean the cluster cannot answer for a while;
     other errors (a 400 for one odd request) are that request's problem."""
-    from elasticsearch.exceptions import ConnectionError as ESConnectionError
-    from elasticsearch.exceptions import NotFoundError, TransportError
-
     if isinstance(exc, (ESConnectionError, NotFoundError)):
         return True
     status = getattr(exc, "status_code", None)
@@ -95,8 +96,6 @@ class SearchParams:
 
 def params_from_query_dict(data):
     """SearchParams from request.GET; raises ValueError with a message for the reader."""
-    from django.utils.translation import gettext as _
-
     filters = {}
     for name in FILTERS:
         value = (data.get(name) or "").strip()
@@ -124,7 +123,7 @@ def params_from_query_dict(data):
             _("Only the first %(max)s results can be paged through; add a filter or more words to narrow the search.")
             % {"max": MAX_RESULTS}
         )
-    return SearchParams(q=text.bounded_query(data.get("q")), filters=filters, sort=sort, page=page, page_size=page_size)
+    return SearchParams(q=bounded_query(data.get("q")), filters=filters, sort=sort, page=page, page_size=page_size)
 
 
 @dataclasses.dataclass

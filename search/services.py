@@ -9,9 +9,12 @@ import logging
 
 from django.db import transaction
 
+from resources.models import Resource
+
 from . import documents
 from .backends import elastic
 from .models import IndexOutbox, SearchEntry
+from .tasks import index_resources_task
 
 logger = logging.getLogger(__name__)
 
@@ -35,8 +38,6 @@ def search_entries_write(*, resource_ids):
 
 
 def search_entries_rebuild(*, progress=None):
-    from resources.models import Resource
-
     ids = list(Resource.objects.order_by("pk").values_list("pk", flat=True))
     done = 0
     for start in range(0, len(ids), 5 * BATCH):
@@ -70,8 +71,6 @@ def resources_counts_changed(*, resource_ids):
 
 
 def _send_index_task(resource_ids):
-    from .tasks import index_resources_task
-
     for start in range(0, len(resource_ids), BATCH):
         try:
             index_resources_task.delay(resource_ids[start:start + BATCH])
@@ -126,8 +125,6 @@ def search_index_rebuild(*, progress=None, keep_old=False):
     (the new index carries the alias `<alias>-building`), and versions keep a stale write from
     winning. Returns the new index's name.
     """
-    from resources.models import Resource
-
     es = elastic.client(timeout=120)
     alias = documents.index_alias()
     name = elastic.index_name()

@@ -16,6 +16,9 @@ import threading
 import unicodedata
 from pathlib import Path
 
+import jieba
+from django.db import connections
+
 logger = logging.getLogger(__name__)
 
 DICTIONARY = Path(__file__).resolve().parent / "dictionary" / "teaching.txt"
@@ -87,17 +90,6 @@ def grams(text):
     return out
 
 
-QUERY_MAX_CHARS = 100
-QUERY_MAX_WORDS = 12
-
-
-def bounded_query(raw, *, chars=QUERY_MAX_CHARS, words=QUERY_MAX_WORDS):
-    """What a person typed into a search or filter box, cut to a size every query can afford: at most
-    `chars` characters and `words` space-separated words (a pasted page must not become a thousand-term
-    query). Every free-text box passes through this before its text reaches the database or the cluster."""
-    return " ".join(str(raw or "")[: chars * 2].split()[:words])[:chars]
-
-
 _state = {"tokenizer": None}
 _extra_words = set()
 _lock = threading.Lock()
@@ -115,8 +107,6 @@ def _tokenizer():
         with _lock:
             tok = _state["tokenizer"]
             if tok is None:
-                import jieba
-
                 logging.getLogger("jieba").setLevel(logging.WARNING)
                 tok = jieba.Tokenizer()
                 tok.load_userdict(str(DICTIONARY))
@@ -130,14 +120,12 @@ def warm_up():
     """Build the tokenizer and read the taxonomy's words now (app server workers call this at start)."""
     _tokenizer().cut("预热")
     try:
-        from .query import vocabulary
+        from .query import vocabulary  # noqa: PLC0415  (query builds on this module: a cycle at the top)
 
         vocabulary()
     except Exception:  # no database yet (before migrate): the first search reads it instead
         logger.warning("search vocabulary not loaded at start", exc_info=True)
     finally:
-        from django.db import connections
-
         connections.close_all()
 
 

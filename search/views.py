@@ -7,7 +7,7 @@ from django.views.decorators.http import require_GET
 from resources.models import ResourceType
 
 from .selectors import SearchParams, params_from_query_dict, resource_search, resource_suggest
-from .text import bounded_query
+from core.text import bounded_query
 
 
 @require_GET

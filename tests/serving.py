@@ -53,6 +53,14 @@ def wait_until_up(url, process, log, timeout=60):
     raise RuntimeError(f"{url} did not come up; the end of its log:\n{Path(log).read_text(errors='replace')[-4000:]}")
 
 
+def report_errors(name, log):
+    """A server's tracebacks go to stderr as it stops: pytest shows them under a failed test, which would
+    otherwise only say a request answered 500 (the log itself goes with the server's temporary folder)."""
+    at = log.find("Traceback")
+    if at != -1:
+        sys.stderr.write(f"--- {name} log, from its first traceback ---\n{log[at:][-20000:]}\n")
+
+
 class AppServer:
     """gunicorn -c config/gunicorn.py on the test database; `env` overrides the environment."""
 
@@ -97,6 +105,7 @@ class AppServer:
             except subprocess.TimeoutExpired:
                 os.killpg(self.process.pid, signal.SIGKILL)
                 self.process.wait()
+        report_errors("app server", self.log_text())
         shutil.rmtree(self.dir, ignore_errors=True)
 
     def log_text(self):

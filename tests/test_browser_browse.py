@@ -141,7 +141,7 @@ PICKER_FORM = """<!DOCTYPE html><html lang="zh-hans"><head><meta charset="utf-8"
 <p><label for="book">教材</label><select id="book" name="textbook"><option value="">全部</option>{options}</select></p>
 <p><label for="chapter-text">章节</label>
 <input id="chapter-text" type="text" data-chapter-picker="/api/v1/chapters" data-textbook-select="#book" placeholder="输入课文名，如 秋天的雨"></p>
-<button type="submit">保存</button></form></main><script src="/static/js/chapter-picker.js"></script></body></html>"""
+<button type="submit">保存</button></form></main><script src="/static/js/lib/combobox.js"></script><script src="/static/js/chapter-picker.js"></script></body></html>"""
 
 
 @pytest.mark.urls(__name__)

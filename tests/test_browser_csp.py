@@ -4,7 +4,7 @@ and lesson review pages trips it (a `securitypolicyviolation` event or a console
 import pytest
 
 from research.models import GroupMembership, Thread
-from research.reviews import comment_add, review_create
+from research.services.reviews import comment_add, review_create
 from tests.browser import phone_page, sign_in
 from tests.factories import ResearchGroupFactory
 from tests.test_browser_player import NO_NATIVE_HLS, transcoded_lesson

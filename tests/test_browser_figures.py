@@ -5,7 +5,7 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import User
-from resources.figures import semester_current
+from reports.semesters import semester_current
 from resources.models import Resource, ResourceType
 from tests.browser import PHONE, phone_page, screenshot, sign_in
 from tests.factories import ResourceFactory, SchoolPairingFactory, UserFactory

@@ -9,7 +9,7 @@ from media_pipeline.models import MediaAsset
 from media_pipeline.services import media_asset_create
 from media_pipeline.tests.conftest import lavfi_clip
 from research.models import GroupMembership
-from research.reviews import comment_add, review_create
+from research.services.reviews import comment_add, review_create
 from resources.models import Resource, ResourceType
 from tests.browser import PHONE, phone_page, screenshot, sign_in
 from tests.factories import GroupMembershipFactory, ResearchGroupFactory, ResourceFactory, UserFactory

@@ -5,8 +5,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from research import services
 from research.models import GroupMembership, Notification, Post, SignIn
+from research.services.activities import series_create
 from tests.browser import phone_page, screenshot, sign_in
 from tests.factories import GroupMembershipFactory, ResearchGroupFactory, SchoolFactory, UserFactory
 
@@ -23,10 +23,10 @@ def test_a_member_signs_in_and_posts_from_a_phone(live_server):
     GroupMembershipFactory(group=group, user=leader, role=GroupMembership.Role.LEADER)
     GroupMembershipFactory(group=group, user=member)
     today = timezone.localdate()
-    services.series_create(group=group, user=leader, title="三年级语文集体备课", kind="collective_prep",
-                           frequency="weekly", starts_on=today, until=today + datetime.timedelta(weeks=6),
-                           start_time=(timezone.localtime() + datetime.timedelta(minutes=20)).time().replace(second=0, microsecond=0),
-                           location="三楼会议室 / 腾讯会议 123-456-789", agenda="1. 第三单元说课\n2. 评课：《秋天的雨》")
+    series_create(group=group, user=leader, title="三年级语文集体备课", kind="collective_prep",
+                  frequency="weekly", starts_on=today, until=today + datetime.timedelta(weeks=6),
+                  start_time=(timezone.localtime() + datetime.timedelta(minutes=20)).time().replace(second=0, microsecond=0),
+                  location="三楼会议室 / 腾讯会议 123-456-789", agenda="1. 第三单元说课\n2. 评课：《秋天的雨》")
     activity = group.activities.order_by("starts_at").first()
     with phone_page() as page:
         sign_in(page, live_server.url, "zhangfang", "/research/")

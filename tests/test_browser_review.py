@@ -5,8 +5,9 @@ import pytest
 from media_pipeline.models import MediaAsset
 from media_pipeline.services import media_asset_create
 from media_pipeline.tests.conftest import lavfi_clip
-from research import reviews
 from research.models import GroupMembership, ReviewComment
+from research.services.observations import scale_default
+from research.services.reviews import review_create
 from tests.browser import PHONE, phone_page, screenshot
 from tests.factories import GroupMembershipFactory, ResearchGroupFactory, UserFactory
 
@@ -28,7 +29,7 @@ def test_a_comment_at_01_30_gets_a_marker_that_jumps_there(live_server, media_ro
     asset.refresh_from_db()
     assert asset.state == MediaAsset.State.READY, asset.error_detail
     assert 104 <= asset.duration <= 106
-    review = reviews.review_create(group=group, user=teacher, title="《秋天的雨》第一课时", asset=asset, teacher=teacher)
+    review = review_create(group=group, user=teacher, title="《秋天的雨》第一课时", asset=asset, teacher=teacher)
 
     with phone_page() as page:
         page.goto(f"{live_server.url}/accounts/login/?next=/research/reviews/{review.pk}/")
@@ -85,7 +86,7 @@ def test_an_observation_record_is_filled_in_on_a_phone(live_server):
     group = ResearchGroupFactory(name="三年级语文教研组")
     GroupMembershipFactory(group=group, user=observer, role=GroupMembership.Role.MEMBER)
     GroupMembershipFactory(group=group, user=observed, role=GroupMembership.Role.LEADER)
-    points = list(reviews.scale_default().points.order_by("position"))
+    points = list(scale_default().points.order_by("position"))
 
     with phone_page() as page:
         page.goto(f"{live_server.url}/accounts/login/?next=/research/groups/{group.pk}/observations/new/")

@@ -1,4 +1,4 @@
-"""End to end over HTTP: a teacher shares a micro-lesson and a PPTX from a phone, a reviewer approves them,
+"""End to end over HTTP: a teacher shares a micro-lesson and a PPTX from a phone, a moderator approves them,
 and they appear in browse, search and the semester figures; a private resource never reaches another school."""
 import datetime
 
@@ -7,7 +7,7 @@ from django.urls import reverse
 from wagtail.models import TaskState
 
 from accounts.models import School, User
-from media_pipeline.tests.conftest import SAMPLES
+from tests.shared import SAMPLES
 from resources.models import ChapterNode, Edition, Grade, Resource, Stage, Subject, Textbook, Volume
 from tests.factories import SchoolFactory, SchoolPairingFactory, UserFactory
 from tests.library_helpers import PHONE_UA, make_pptx, tus_upload
@@ -34,7 +34,7 @@ def world(settings, tmp_path, media_root):
     return {
         "book": book, "unit": unit, "lesson": lesson, "rural": rural, "city": city, "elsewhere": elsewhere,
         "teacher": UserFactory(username="liwei", full_name="李伟", school=rural),
-        "reviewer": UserFactory(username="admin-a", full_name="王校长", school=rural, role=User.Role.SCHOOL_ADMIN),
+        "moderator": UserFactory(username="admin-a", full_name="王校长", school=rural, role=User.Role.SCHOOL_ADMIN),
         "stranger": UserFactory(username="far", full_name="赵老师", school=elsewhere),
         "stranger_admin": UserFactory(username="far-admin", school=elsewhere, role=User.Role.SCHOOL_ADMIN),
     }
@@ -56,9 +56,10 @@ def titles_seen(client, *urls):
     return "\n".join(client.get(url).content.decode() for url in urls)
 
 
+@pytest.mark.shared_data
 @pytest.mark.ffmpeg
 @pytest.mark.office
-def test_share_review_and_find(client, world, tmp_path):
+def test_share_moderate_and_find(client, world, tmp_path):
     teacher, lesson = world["teacher"], world["lesson"]
     client.force_login(teacher)
     assert client.get(reverse("resources:upload"), HTTP_USER_AGENT=PHONE_UA).status_code == 200
@@ -82,8 +83,9 @@ def test_share_review_and_find(client, world, tmp_path):
                  chapter=lesson, visibility="private").status_code == 302
     private = Resource.objects.get(title="古诗三首 私人草稿")
 
-    micro.refresh_from_db(); courseware.refresh_from_db()
-    # Filled from the chapter, owned by the teacher's school, waiting for review, visible to the school.
+    micro.refresh_from_db()
+    courseware.refresh_from_db()
+    # Filled from the chapter, owned by the teacher's school, waiting for moderation, visible to the school.
     assert (micro.subject.name, micro.grade.name, micro.textbook, micro.lesson_title) == ("语文", "三年级", world["book"], "4 古诗三首")
     assert micro.visibility == courseware.visibility == "school" and micro.school == world["rural"]
     assert micro.media_asset.state == "ready" and micro.media_asset.playable
@@ -100,13 +102,14 @@ def test_share_review_and_find(client, world, tmp_path):
     search = stranger.get("/api/v1/search", {"q": "古诗三首"}).json()
     assert search["count"] == 0
 
-    # The school admin reviews in the Wagtail admin and approves both.
-    reviewer = client.__class__()
-    reviewer.force_login(world["reviewer"])
-    assert reviewer.get("/admin/").status_code == 200
-    assert approve(reviewer, micro).status_code == 302
-    assert approve(reviewer, courseware, comment="很好").status_code == 302
-    micro.refresh_from_db(); courseware.refresh_from_db()
+    # The school admin moderates in the Wagtail admin and approves both.
+    moderator = client.__class__()
+    moderator.force_login(world["moderator"])
+    assert moderator.get("/admin/").status_code == 200
+    assert approve(moderator, micro).status_code == 302
+    assert approve(moderator, courseware, comment="很好").status_code == 302
+    micro.refresh_from_db()
+    courseware.refresh_from_db()
     assert micro.visibility == courseware.visibility == "public"
     assert courseware.preview_state == "ready" and len(courseware.preview_pages) == 3, "approval keeps the previews"
     assert micro.media_asset_id is not None
@@ -128,6 +131,6 @@ def test_share_review_and_find(client, world, tmp_path):
                                       reverse("resources:textbook", args=[world["book"].pk]))
 
     # The semester figures count them for the school.
-    figures = reviewer.get(reverse("resources:figures"), {"school": world["rural"].pk}).content.decode()
+    figures = moderator.get(reverse("resources:figures"), {"school": world["rural"].pk}).content.decode()
     assert "古诗三首 微课（李伟）" in figures
     assert "私人草稿" not in figures

@@ -10,9 +10,9 @@ import pytest
 from django.core.files.base import ContentFile
 
 from accounts.models import SchoolPairing
-from lessons.offline import playlist_files
 from media_pipeline.models import MediaAsset
 from media_pipeline.pipeline import transcode
+from media_pipeline.playlists import playlist_files
 from media_pipeline.tests.conftest import lavfi_clip
 from research.models import GroupMembership, Post, PostAttachment, Thread
 from resources.models import Resource, ResourceType
@@ -112,7 +112,7 @@ def test_every_file_of_a_resource_reaches_only_whoever_may_see_the_resource(serv
     sessions = {name: signed_in(user) for name, user in who.items()}
 
     wrong = []
-    for visibility, (resource, files) in resources.items():
+    for visibility, (_resource, files) in resources.items():
         for reader in (*READERS, "uploader"):
             allowed = reader == "uploader" or reader in MAY_READ[visibility]
             for kind, url in files.items():

@@ -13,8 +13,8 @@ from django.utils import timezone
 
 from accounts.models import School, User
 from media_pipeline.models import MediaAsset
+from reports.semesters import semester_current
 from research.models import Activity, GroupMembership, Notification, PostAttachment, ResearchGroup, ReviewComment
-from resources.figures import semester_current
 from tests.factories import SchoolPairingFactory, UserFactory
 
 pytestmark = pytest.mark.django_db

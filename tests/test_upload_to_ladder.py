@@ -5,7 +5,7 @@ import hashlib
 import pytest
 
 from media_pipeline.models import MediaAsset
-from media_pipeline.tests.conftest import SAMPLES
+from tests.shared import SAMPLES
 from tests.browser import PHONE, phone_page, screenshot
 from tests.factories import UserFactory
 
@@ -16,6 +16,7 @@ def b64(text):
     return base64.b64encode(text.encode()).decode()
 
 
+@pytest.mark.shared_data
 @pytest.mark.ffmpeg
 @pytest.mark.django_db(transaction=True)
 def test_a_dropped_upload_resumes_and_becomes_a_ladder(client, media_root, settings, tmp_path):
@@ -51,6 +52,7 @@ def test_a_dropped_upload_resumes_and_becomes_a_ladder(client, media_root, setti
     assert not any(p.suffix == ".mov" for p in (media_root / asset.output_name).rglob("*"))
 
 
+@pytest.mark.shared_data
 @pytest.mark.ffmpeg
 @pytest.mark.browser
 @pytest.mark.django_db(transaction=True)
@@ -76,6 +78,7 @@ def test_upload_from_a_phone_sized_browser(live_server, media_root, settings, tm
         screenshot(page, "upload-done-360x640")
 
 
+@pytest.mark.shared_data
 @pytest.mark.ffmpeg
 @pytest.mark.django_db(transaction=True)
 def test_a_finished_upload_whose_asset_was_never_made_is_not_lost(client, media_root, settings, tmp_path):

@@ -35,12 +35,15 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "accounts.apps.AccountsConfig",
+    "reports.apps.ReportsConfig",
     "resources.apps.ResourcesConfig",
     "lessons.apps.LessonsConfig",
     "research.apps.ResearchConfig",
     "search.apps.SearchConfig",
     "media_pipeline.apps.MediaPipelineConfig",
     "protected_media.apps.ProtectedMediaConfig",
+    "home.apps.HomeConfig",
+    "demo.apps.DemoConfig",
     "wagtail.contrib.forms",
     "wagtail.contrib.redirects",
     "wagtail.contrib.settings",
@@ -288,12 +291,12 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"quiet_unavailable": {"()": "config.health.QuietUnavailable"}},
+    "filters": {"quiet_unavailable": {"()": "core.storage.QuietUnavailable"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"jieba": {"level": "WARNING"}, "django_tasks": {"level": "WARNING"}, "elasticsearch": {"level": "WARNING"},
                 "axes": {"level": "WARNING"},
-                # a 503 is storage that cannot be written, logged once by config.health.storage_failed
+                # a 503 is storage that cannot be written, logged once by core.storage.storage_failed
                 "django.request": {"level": "ERROR", "filters": ["quiet_unavailable"]}},
 }
 

@@ -115,7 +115,7 @@ def test_renditions_put_the_lowest_video_rung_first_and_sound_only_last(db):
 
 
 def test_members_of_a_group_that_reviewed_the_lesson_see_its_comments_on_the_timeline(client, lesson):
-    from research.reviews import comment_add, review_create
+    from research.services.reviews import comment_add, review_create
     from research.tests.conftest import People
 
     people = People()

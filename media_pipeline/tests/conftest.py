@@ -1,9 +1,7 @@
-from pathlib import Path
-
 import ffmpeg
 import pytest
 
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "samples"
+from tests.shared import SAMPLES
 
 
 def lavfi_clip(path, *, seconds=9, size="1280x720", rate=30, audio=True, video=True, black_seconds=0):

@@ -10,7 +10,7 @@ from media_pipeline.services import media_asset_create
 from media_pipeline.tasks import sweep_stuck_transcodes, transcode_task
 from tests.factories import UserFactory
 
-from .conftest import SAMPLES
+from tests.shared import SAMPLES
 
 pytestmark = [pytest.mark.ffmpeg, pytest.mark.django_db]
 
@@ -25,6 +25,7 @@ def upload(tmp_path):
     return copy
 
 
+@pytest.mark.shared_data
 def test_an_upload_becomes_a_published_ladder(client, media_root, upload, django_capture_on_commit_callbacks):
     teacher = UserFactory()
     with django_capture_on_commit_callbacks(execute=True):
@@ -52,6 +53,7 @@ def test_progress_is_private_to_the_uploader(client, media_root, upload):
     assert client.get(f"/api/v1/media/{asset.uid}/progress").status_code == 302
 
 
+@pytest.mark.shared_data
 def test_a_broken_file_fails_once_with_a_message_in_chinese(client, media_root, tmp_path):
     broken = tmp_path / "broken.mp4"
     shutil.copy(SAMPLES / "broken" / "mp4ff_init_truncated.mp4", broken)
@@ -65,6 +67,7 @@ def test_a_broken_file_fails_once_with_a_message_in_chinese(client, media_root, 
     assert not (media_root / asset.output_name).exists()
 
 
+@pytest.mark.shared_data
 def test_running_the_task_twice_does_the_work_once(media_root, upload):
     asset = MediaAsset.objects.create(owner=UserFactory(), source_path=str(upload("opencast_av_eth-lecture-slides.mov")))
     transcode_task.delay(asset.pk)
@@ -73,6 +76,7 @@ def test_running_the_task_twice_does_the_work_once(media_root, upload):
     assert asset.state == MediaAsset.State.READY and asset.attempts == 1
 
 
+@pytest.mark.shared_data
 def test_a_job_alive_in_another_worker_is_left_alone(media_root, upload):
     asset = MediaAsset.objects.create(owner=UserFactory(), source_path=str(upload("opencast_av_eth-lecture-slides.mov")),
                                       state=MediaAsset.State.PROCESSING, heartbeat_at=timezone.now())
@@ -80,6 +84,7 @@ def test_a_job_alive_in_another_worker_is_left_alone(media_root, upload):
     assert sweep_stuck_transcodes.delay().get() == []
 
 
+@pytest.mark.shared_data
 def test_the_sweeper_recovers_a_job_whose_worker_died(media_root, upload):
     src = upload("opencast_av_eth-lecture-slides.mov")
     asset = MediaAsset.objects.create(owner=UserFactory(), source_path=str(src), state=MediaAsset.State.PROCESSING,
@@ -119,6 +124,7 @@ def test_a_long_recording_is_split_into_parallel_chunk_tasks(media_root, setting
     assert not outdir.with_name(outdir.name + ".chunks").exists()
 
 
+@pytest.mark.shared_data
 def test_the_sweeper_gives_up_after_three_attempts(media_root, upload):
     asset = MediaAsset.objects.create(owner=UserFactory(), source_path=str(upload("opencast_av_eth-lecture-slides.mov")),
                                       state=MediaAsset.State.PROCESSING, attempts=3,
@@ -128,6 +134,7 @@ def test_the_sweeper_gives_up_after_three_attempts(media_root, upload):
     assert asset.state == MediaAsset.State.FAILED and asset.error_message
 
 
+@pytest.mark.shared_data
 def test_a_queued_job_whose_message_was_lost_is_sent_again(media_root, upload):
     asset = MediaAsset.objects.create(owner=UserFactory(), source_path=str(upload("opencast_av_eth-lecture-slides.mov")))
     MediaAsset.objects.filter(pk=asset.pk).update(created_at=timezone.now() - datetime.timedelta(hours=1))

@@ -8,14 +8,17 @@ from PIL import Image
 
 from media_pipeline import exceptions, ffmpeg
 from media_pipeline.ladder import SEGMENT_SECONDS
-from media_pipeline.pipeline import media_segments, transcode
+from media_pipeline.pipeline import transcode
+from media_pipeline.playlists import media_segments
 
-from .conftest import SAMPLES, lavfi_clip
+from tests.shared import SAMPLES
+
+from .conftest import lavfi_clip
 
 pytestmark = pytest.mark.ffmpeg
 
 PROJECT = Path(__file__).resolve().parents[2]
-GOOD_SAMPLES = sorted(p.name for p in SAMPLES.glob("*.m*")) if SAMPLES.is_dir() else []
+GOOD_SAMPLES = sorted(p.name for p in SAMPLES.glob("*.m*")) if SAMPLES.is_dir() else ["(no samples: skipped by its marker)"]
 
 
 def master_variants(master):
@@ -105,6 +108,7 @@ def check_ladder(outdir, info):
     return variants
 
 
+@pytest.mark.shared_data
 @pytest.mark.parametrize("name", GOOD_SAMPLES)
 def test_every_sample_becomes_a_valid_ladder(name, tmp_path):
     src = SAMPLES / name
@@ -119,6 +123,7 @@ def test_every_sample_becomes_a_valid_ladder(name, tmp_path):
         assert "location" not in tags.lower() and "iphone" not in tags.lower() and "apple" not in tags.lower()
 
 
+@pytest.mark.shared_data
 def test_portrait_phone_video_is_upright(tmp_path):
     info = ffmpeg.probe(SAMPLES / "phone_portrait_iphone6_with-gps.mov")
     assert info.rotation == -90 and (info.width, info.height) == (320, 568)
@@ -126,6 +131,7 @@ def test_portrait_phone_video_is_upright(tmp_path):
     assert ("RESOLUTION", "240x426") in [(k, v) for a, _ in variants for k, v in a.items() if k == "RESOLUTION"]
 
 
+@pytest.mark.shared_data
 @pytest.mark.parametrize(
     "path, error",
     [
@@ -147,6 +153,7 @@ def test_a_text_file_named_mp4(tmp_path):
         transcode(fake, tmp_path / "out")
 
 
+@pytest.mark.shared_data
 def test_zero_length_and_too_large(tmp_path, settings):
     empty = tmp_path / "empty.mp4"
     empty.write_bytes(b"")
@@ -220,6 +227,7 @@ def run_command(*args):
                           capture_output=True, text=True, timeout=300)
 
 
+@pytest.mark.shared_data
 def test_transcode_file_command(tmp_path):
     result = run_command(SAMPLES / "opencast_av_eth-lecture-slides.mov", tmp_path / "out")
     assert result.returncode == 0, result.stderr
@@ -301,6 +309,7 @@ def test_absurd_picture_sizes_are_refused(tmp_path, size):
         transcode(src, tmp_path / "out")
 
 
+@pytest.mark.shared_data
 def test_transcode_file_command_with_a_bad_outdir_is_one_line(tmp_path):
     blocker = tmp_path / "file"
     blocker.write_text("x")
@@ -322,6 +331,7 @@ def test_chunks_of_a_phone_frame_rate_join_without_drift(tmp_path, settings):
     assert abs(ffmpeg.media_duration(result.outdir / "720p" / "index.m3u8") - 30) < 0.15
 
 
+@pytest.mark.shared_data
 def test_a_lecture_gets_a_slide_at_each_change_of_picture_for_sound_only_viewing(tmp_path):
     # the ETH lecture clip shows one slide, then another from 12 s
     result = transcode(SAMPLES / "opencast_scene-change_eth-lecture-slides.mov", tmp_path / "out")

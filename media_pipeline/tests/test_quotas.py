@@ -16,12 +16,6 @@ TUS = {"Tus-Resumable": "1.0.0"}
 GIB = 1024**3
 
 
-@pytest.fixture
-def upload_dir(settings, tmp_path):
-    settings.KEXIANG_UPLOAD_DIR = tmp_path / "uploads"
-    return settings.KEXIANG_UPLOAD_DIR
-
-
 def start(client, length):
     return client.post("/uploads/tus/", headers={**TUS, "Upload-Length": str(length)})
 
@@ -103,7 +97,7 @@ def test_files_posted_in_threads_count_and_stop_at_a_full_school(client, setting
 
     from research.exceptions import ResearchError
     from research.models import GroupMembership, Post, Thread
-    from research.services import post_create
+    from research.services.threads import post_create
     from tests.factories import ResearchGroupFactory
 
     settings.PRIVATE_MEDIA_ROOT = tmp_path / "private"

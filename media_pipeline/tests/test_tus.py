@@ -10,17 +10,12 @@ import pytest
 from django.utils import timezone, translation
 
 from media_pipeline import tus
+from media_pipeline.exceptions import UploadLockedError, UploadNotFoundError
 from tests.factories import UserFactory
 
 TUS = {"Tus-Resumable": "1.0.0"}
 OFFSET_TYPE = "application/offset+octet-stream"
 PAYLOAD = bytes(range(256)) * 4  # 1 KiB
-
-
-@pytest.fixture
-def upload_dir(settings, tmp_path):
-    settings.KEXIANG_UPLOAD_DIR = tmp_path / "uploads"
-    return settings.KEXIANG_UPLOAD_DIR
 
 
 @pytest.fixture
@@ -263,7 +258,7 @@ def test_another_users_upload_is_not_found(tus_client, client, user, db):
     assert head(client, url).status_code == 404
     assert patch(client, url, 0, PAYLOAD).status_code == 404
     assert client.delete(url, headers=TUS).status_code == 404
-    with pytest.raises(tus.UploadNotFoundError):
+    with pytest.raises(UploadNotFoundError):
         tus.upload_get(upload_id=upload_id(url), user=other)
     assert tus.upload_get(upload_id=upload_id(url), user=user).offset == 0
 
@@ -359,7 +354,7 @@ def test_concurrent_patches_do_not_interleave(user, upload_dir, monkeypatch):
     )
     first.start()
     assert reading.wait(5)
-    with pytest.raises(tus.UploadLockedError):
+    with pytest.raises(UploadLockedError):
         tus.upload_append(upload_id=info.id, user=user, offset=0, stream=io.BytesIO(PAYLOAD[:100]), content_length=100)
     release.set()
     first.join(5)
@@ -396,5 +391,5 @@ def test_uploads_expire(user, upload_dir):
 
     assert tus.uploads_expire(older_than=timedelta(days=1)) == 1
     assert sorted(p.name for p in upload_dir.iterdir()) == sorted([str(fresh.id), str(done.id)])
-    with pytest.raises(tus.UploadNotFoundError):
+    with pytest.raises(UploadNotFoundError):
         tus.upload_get(upload_id=stale.id, user=user)

@@ -8,7 +8,7 @@ import logging
 
 import pytest
 
-from config import health
+from core import storage
 from resources.models import Resource, Subject
 from tests.factories import UserFactory
 from tests.library_helpers import make_pdf
@@ -22,9 +22,9 @@ def b64(text):
 
 @pytest.fixture(autouse=True)
 def fresh_log_memory():
-    health._reported.clear()
+    storage._reported.clear()
     yield
-    health._reported.clear()
+    storage._reported.clear()
 
 
 @pytest.mark.django_db
@@ -34,7 +34,7 @@ def test_an_upload_folder_that_cannot_be_written_answers_503_with_a_sentence_and
     blocker.write_text("a file where the upload folder should be")
     settings.KEXIANG_UPLOAD_DIR = blocker / "uploads"
     client.force_login(UserFactory(username="liwei"))
-    with caplog.at_level(logging.DEBUG, logger="config.health"):
+    with caplog.at_level(logging.DEBUG, logger="core.storage"):
         answers = [client.post("/uploads/tus/", headers={**TUS, "Upload-Length": "100"}) for _ in range(3)]
     assert [a.status_code for a in answers] == [503, 503, 503]
     assert "不能保存" in answers[0].json()["error"] and "学校管理员" in answers[0].json()["error"]
@@ -106,7 +106,7 @@ def test_continuing_an_upload_on_a_read_only_disk_is_503_too(client, settings, t
         raise OSError(errno.EROFS, "Read-only file system")
 
     monkeypatch.setattr(tus, "_lock", read_only)
-    with caplog.at_level(logging.DEBUG, logger="config.health"):
+    with caplog.at_level(logging.DEBUG, logger="core.storage"):
         patched = client.generic("PATCH", url, b"0123456789", content_type="application/offset+octet-stream",
                                  headers={**TUS, "Upload-Offset": "0"})
         again = client.generic("PATCH", url, b"0123456789", content_type="application/offset+octet-stream",

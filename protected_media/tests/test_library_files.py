@@ -81,16 +81,15 @@ def test_public_lesson_plan_files_are_cacheable_and_unused_files_are_for_admins(
     assert client.get(f"/media/{stray.file.name}").status_code == 200
 
 
-
 @pytest.mark.django_db
 def test_a_school_admin_reaches_their_schools_lesson_plan_files_not_other_schools(client, plan):
     from accounts.models import User
 
     Resource.objects.filter(pk=plan["resource"].pk).update(visibility=Resource.Visibility.PRIVATE)
     other = UserFactory(username="other-admin", role=User.Role.SCHOOL_ADMIN, is_staff=True)
-    from resources.services import review_setup_ensure
+    from resources.services import moderation_setup_ensure
 
-    review_setup_ensure()  # school admins join the reviewers' group, which opens the Wagtail admin to them
+    moderation_setup_ensure()  # school admins join the moderators' group, which opens the Wagtail admin to them
     other.groups.add(*Group.objects.all())
     assert other.has_perm("wagtailadmin.access_admin")
     client.force_login(other)

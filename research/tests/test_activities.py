@@ -6,9 +6,17 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from research import services
 from research.calendar import calendar_token
 from research.models import Activity, ActivitySeries, Notification, SignIn
+from research.services.activities import (
+    activity_cancel,
+    activity_create,
+    activity_move,
+    activity_reminders_send,
+    activity_sign_in,
+    series_dates,
+)
+from research.services.threads import activity_thread, post_create
 
 pytestmark = pytest.mark.django_db
 
@@ -40,11 +48,11 @@ def test_a_leader_schedules_a_weekly_series_with_a_holiday_left_out(people, as_u
 
 
 def test_biweekly_and_monthly_series_follow_the_calendar(people):
-    biweekly = services.series_dates(frequency="biweekly", starts_on=datetime.date(2026, 9, 3), until=datetime.date(2026, 10, 31))
+    biweekly = series_dates(frequency="biweekly", starts_on=datetime.date(2026, 9, 3), until=datetime.date(2026, 10, 31))
     assert biweekly == [datetime.date(2026, 9, 3), datetime.date(2026, 9, 17), datetime.date(2026, 10, 1),
                         datetime.date(2026, 10, 15), datetime.date(2026, 10, 29)]
     # The second Wednesday of each month, as a school fixes its monthly school-wide session.
-    monthly = services.series_dates(frequency="monthly", starts_on=datetime.date(2026, 9, 9), until=datetime.date(2026, 12, 31))
+    monthly = series_dates(frequency="monthly", starts_on=datetime.date(2026, 9, 9), until=datetime.date(2026, 12, 31))
     assert monthly == [datetime.date(2026, 9, 9), datetime.date(2026, 10, 14), datetime.date(2026, 11, 11), datetime.date(2026, 12, 9)]
 
 
@@ -67,8 +75,8 @@ def test_members_cannot_schedule_and_outsiders_cannot_see_the_group(people, as_u
 
 def _activity(people, *, starts_at=None, **kwargs):
     starts_at = starts_at or timezone.now() + datetime.timedelta(minutes=30)
-    return services.activity_create(group=people.group, user=people.leader, title="磨课：《秋天的雨》",
-                                    starts_at=starts_at, ends_at=starts_at + datetime.timedelta(hours=1), **kwargs)
+    return activity_create(group=people.group, user=people.leader, title="磨课：《秋天的雨》",
+                           starts_at=starts_at, ends_at=starts_at + datetime.timedelta(hours=1), **kwargs)
 
 
 def test_a_member_signs_in_once_and_sees_it(people, as_user):
@@ -92,7 +100,7 @@ def test_sign_in_is_not_open_a_week_ahead(people, as_user):
 
 def test_an_occurrence_moved_after_sign_ins_keeps_them_and_tells_everyone(people, as_user):
     activity = _activity(people)
-    services.activity_sign_in(activity=activity, user=people.member)
+    activity_sign_in(activity=activity, user=people.member)
     client = as_user(people.leader)
     new_start = timezone.localtime(activity.starts_at + datetime.timedelta(days=1)).replace(second=0, microsecond=0)
     response = client.post(reverse("research:activity_move", args=[activity.pk]),
@@ -109,7 +117,7 @@ def test_an_occurrence_moved_after_sign_ins_keeps_them_and_tells_everyone(people
 
 def test_an_occurrence_cancelled_after_sign_ins_keeps_them_on_record_and_closes_sign_in(people, as_user):
     activity = _activity(people)
-    services.activity_sign_in(activity=activity, user=people.member)
+    activity_sign_in(activity=activity, user=people.member)
     client = as_user(people.leader)
     assert client.post(reverse("research:activity_cancel", args=[activity.pk]), {"note": "台风停课"}).status_code == 302
     activity.refresh_from_db()
@@ -121,7 +129,7 @@ def test_an_occurrence_cancelled_after_sign_ins_keeps_them_on_record_and_closes_
     page = guest.get(reverse("research:activity", args=[activity.pk])).content.decode()
     assert "台风停课" in page
     with pytest.raises(Exception):
-        services.activity_move(activity=activity, user=people.leader, starts_at=timezone.now())
+        activity_move(activity=activity, user=people.leader, starts_at=timezone.now())
 
 
 def test_a_member_cannot_move_or_cancel(people, as_user):
@@ -135,13 +143,13 @@ def test_a_member_cannot_move_or_cancel(people, as_user):
 def test_reminders_go_once_to_members_and_again_after_a_move(people):
     activity = _activity(people, starts_at=timezone.now() + datetime.timedelta(hours=3))
     later = _activity(people, starts_at=timezone.now() + datetime.timedelta(days=5))
-    assert services.activity_reminders_send() == 3
-    assert services.activity_reminders_send() == 0  # once
+    assert activity_reminders_send() == 3
+    assert activity_reminders_send() == 0  # once
     reminded = Notification.objects.filter(kind=Notification.Kind.REMINDER)
     assert set(reminded.values_list("user__username", flat=True)) == {"liwei", "zhangfang", "wangjing"}
     assert not reminded.filter(url__endswith=f"/{later.pk}/").exists()
-    services.activity_move(activity=activity, user=people.leader, starts_at=timezone.now() + datetime.timedelta(hours=5))
-    assert services.activity_reminders_send() == 3
+    activity_move(activity=activity, user=people.leader, starts_at=timezone.now() + datetime.timedelta(hours=5))
+    assert activity_reminders_send() == 3
 
 
 def test_minutes_are_sanitised_and_published_activities_reach_the_public_page(people, as_user):
@@ -154,8 +162,8 @@ def test_minutes_are_sanitised_and_published_activities_reach_the_public_page(pe
     assert "<script" not in activity.minutes and "onerror" not in activity.minutes and "结论" in activity.minutes
     assert list(activity.presenters.all()) == [people.guest] and activity.units == 2
     # A private group with a published activity has a public page: the activity, never the threads.
-    thread = services.activity_thread(activity=activity)
-    services.post_create(thread=thread, author=people.member, body="内部讨论：只给组员看")
+    thread = activity_thread(activity=activity)
+    post_create(thread=thread, author=people.member, body="内部讨论：只给组员看")
     anonymous = client.__class__()
     public = anonymous.get(reverse("research:group_public", args=[people.group.pk]))
     assert public.status_code == 200
@@ -181,7 +189,7 @@ def test_the_leader_links_library_resources_they_can_see(people, as_user):
 def test_calendar_feeds_for_the_group_and_the_person(people, as_user, client):
     activity = _activity(people, location="三楼会议室")
     cancelled = _activity(people, starts_at=timezone.now() + datetime.timedelta(days=2))
-    services.activity_cancel(activity=cancelled, user=people.leader)
+    activity_cancel(activity=cancelled, user=people.leader)
     client = as_user(people.member)
     feed = client.get(reverse("research:group_calendar", args=[people.group.pk]))
     assert feed.status_code == 200 and feed["Content-Type"].startswith("text/calendar")

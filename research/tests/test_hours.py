@@ -8,17 +8,17 @@ apprentice per semester; 120 hours = one full-time supporting teacher.
 import datetime
 import io
 from types import SimpleNamespace
-from zoneinfo import ZoneInfo
 
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from django.utils import timezone, translation
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import User
-from research import services
-from research.hours import hours_for_teacher, hours_table, ledger_for_pairing
+from reports.semesters import Semester
+from research.hours import hours_for_teacher, hours_table
+from research.ledger import ledger_for_pairing
 from research.models import (
     ActivityKind,
     ActivitySeries,
@@ -29,33 +29,28 @@ from research.models import (
     ObservationScore,
     ScalePoint,
 )
-from resources.figures import Semester
-from resources.models import Resource
-from tests.factories import ResourceFactory, SchoolFactory, SchoolPairingFactory, UserFactory
+from research.services.activities import (
+    activity_cancel,
+    activity_create,
+    activity_move,
+    activity_sign_in,
+    series_create,
+)
+from research.services.groups import group_create, group_member_add
+from tests.factories import SchoolFactory, SchoolPairingFactory, UserFactory
+from tests.helpers import at, resource
 
 pytestmark = pytest.mark.django_db
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 AUTUMN = Semester(2025, "autumn")  # 2025-09-01 .. 2026-01-31, over by the time the tests run
 SPRING = Semester(2026, "spring")  # 2026-02-01 .. 2026-08-31
 HOURS, LEDGER, EXPORT = "/research/hours/", "/research/ledger/", "/research/ledger/export.xlsx"
 MINUTE = datetime.timedelta(minutes=1)
 
 
-def at(*args):
-    """A moment in Beijing time."""
-    return datetime.datetime(*args, tzinfo=SHANGHAI)
-
-
 def sign_in(activity, *users):
     for user in users:
-        services.activity_sign_in(activity=activity, user=user, now=activity.starts_at + 5 * MINUTE)
-
-
-def resource(school, when):
-    made = ResourceFactory(school=school)
-    Resource.objects.filter(pk=made.pk).update(created_at=when)
-    return made
+        activity_sign_in(activity=activity, user=user, now=activity.starts_at + 5 * MINUTE)
 
 
 def observation(observer, teacher, scale, scores, *, on=datetime.date(2025, 10, 15), submitted=True, lesson="古诗两首"):
@@ -66,14 +61,6 @@ def observation(observer, teacher, scale, scores, *, on=datetime.date(2025, 10, 
     for point, score in zip(scale.points.all(), scores):
         ObservationScore.objects.create(record=record, point=point, score=score)
     return record
-
-
-@pytest.fixture
-def english(client, settings):
-    """Messages checked word for word are checked in English, so the zh-hans translation can change."""
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    yield client
-    translation.deactivate()
 
 
 @pytest.fixture
@@ -93,12 +80,12 @@ def world():
     researcher = UserFactory(username="researcher", school=None, role=User.Role.DISTRICT_RESEARCHER)
     outsider = UserFactory(username="outsider", school=elsewhere)
 
-    group = services.group_create(name="城乡语文联合教研组", leader=leader, pairing=pairing)
+    group = group_create(name="城乡语文联合教研组", leader=leader, pairing=pairing)
     for member in (a, b, c):
-        services.group_member_add(group=group, user=member)
+        group_member_add(group=group, user=member)
 
     # Weekly subject-group research, 2 hours a session to whoever signed in: 3, 10, 17 and 24 September.
-    series = services.series_create(
+    series = series_create(
         group=group, user=leader, title="语文周教研", frequency=ActivitySeries.Frequency.WEEKLY,
         starts_on=datetime.date(2025, 9, 3), until=datetime.date(2025, 9, 24), start_time=datetime.time(15, 0),
         kind=ActivityKind.SUBJECT_GROUP,
@@ -106,41 +93,41 @@ def world():
     week1, week2, week3, week4 = series.activities.order_by("starts_at")
     sign_in(week1, leader, a, b)
     sign_in(week2, a, b)
-    services.activity_move(activity=week2, user=leader, starts_at=at(2025, 9, 12, 15, 0), note="运动会")
+    activity_move(activity=week2, user=leader, starts_at=at(2025, 9, 12, 15, 0), note="运动会")
     sign_in(week3, a, c)
-    services.activity_cancel(activity=week3, user=leader, note="台风停课")
+    activity_cancel(activity=week3, user=leader, note="台风停课")
     sign_in(week4, b)
 
-    demo = services.activity_create(
+    demo = activity_create(
         group=group, user=leader, title="示范课《秋天》", kind=ActivityKind.DEMONSTRATION,
         starts_at=at(2025, 10, 15, 9, 0), ends_at=at(2025, 10, 15, 9, 40), presenters=[a],
     )
     sign_in(demo, b, c)  # watching a demonstration earns nothing: the rule pays its presenters
-    talk = services.activity_create(
+    talk = activity_create(
         group=group, user=leader, title="=1+1 专题报告：整本书阅读", kind=ActivityKind.REPORT,
         starts_at=at(2025, 11, 5, 8, 30), ends_at=at(2025, 11, 5, 17, 0), presenters=[b], units=2,
     )
-    joint = services.activity_create(
+    joint = activity_create(
         group=group, user=leader, title="城乡联合教研日", kind=ActivityKind.JOINT_RESEARCH,
         starts_at=at(2025, 12, 10, 8, 30), ends_at=at(2025, 12, 10, 17, 0), units=2,
     )
     sign_in(joint, c)
 
-    village_group = services.group_create(name="山区小学语文组", leader=c, school=village)
-    prep = services.activity_create(
+    village_group = group_create(name="山区小学语文组", leader=c, school=village)
+    prep = activity_create(
         group=village_group, user=c, title="第三单元集体备课", kind=ActivityKind.COLLECTIVE_PREP,
         starts_at=at(2025, 10, 20, 16, 0), ends_at=at(2025, 10, 20, 17, 30),
     )
     sign_in(prep, c)
 
-    other_group = services.group_create(name="别处数学组", leader=outsider, school=elsewhere)
-    other = services.activity_create(
+    other_group = group_create(name="别处数学组", leader=outsider, school=elsewhere)
+    other = activity_create(
         group=other_group, user=outsider, title="别处的教研", kind=ActivityKind.SUBJECT_GROUP,
         starts_at=at(2025, 10, 21, 15, 0), ends_at=at(2025, 10, 21, 16, 0),
     )
     sign_in(other, outsider)
 
-    spring = services.activity_create(
+    spring = activity_create(
         group=group, user=leader, title="春季第一次教研", kind=ActivityKind.SUBJECT_GROUP,
         starts_at=at(2026, 3, 4, 15, 0), ends_at=at(2026, 3, 4, 16, 30),
     )
@@ -227,9 +214,9 @@ def test_only_activities_already_held_count(world):
     assert {row.username: row.total for row in table.rows} == {"leader": 42, "a": 4, "b": 6, "c": 0}
     # A demonstration scheduled for next week earns its presenter nothing yet.
     soon = timezone.now() + datetime.timedelta(days=7)
-    services.activity_create(group=world.group, user=world.leader, title="下周示范课", kind=ActivityKind.DEMONSTRATION,
-                             starts_at=soon, ends_at=soon + datetime.timedelta(minutes=40), presenters=[world.a])
-    from resources.figures import semester_of
+    activity_create(group=world.group, user=world.leader, title="下周示范课", kind=ActivityKind.DEMONSTRATION,
+                    starts_at=soon, ends_at=soon + datetime.timedelta(minutes=40), presenters=[world.a])
+    from reports.semesters import semester_of
 
     assert hours_for_teacher(user=world.a, semester=semester_of(timezone.localdate(soon))).total == 0
 
@@ -401,7 +388,7 @@ def _add_teachers(school, group, leader, activity, demo, count):
     """`count` more teachers of `school`, each signed in, presenting and mentoring."""
     for _ in range(count):
         teacher = UserFactory(school=school)
-        services.group_member_add(group=group, user=teacher)
+        group_member_add(group=group, user=teacher)
         sign_in(activity, teacher)
         demo.presenters.add(teacher)
         mentorship = Mentorship.objects.create(mentor=teacher, group=group, starts_on=datetime.date(2025, 9, 1))
@@ -412,11 +399,11 @@ def test_the_hours_table_does_not_query_per_teacher(client):
     school = SchoolFactory()
     admin = UserFactory(school=school, role=User.Role.SCHOOL_ADMIN)
     leader = UserFactory(school=school, role=User.Role.GROUP_LEADER)
-    group = services.group_create(name="数学组", leader=leader, school=school)
-    activity = services.activity_create(group=group, user=leader, title="集体备课", kind=ActivityKind.COLLECTIVE_PREP,
-                                        starts_at=at(2025, 10, 9, 15, 0), ends_at=at(2025, 10, 9, 16, 0))
-    demo = services.activity_create(group=group, user=leader, title="示范课", kind=ActivityKind.DEMONSTRATION,
-                                    starts_at=at(2025, 10, 10, 9, 0), ends_at=at(2025, 10, 10, 9, 40))
+    group = group_create(name="数学组", leader=leader, school=school)
+    activity = activity_create(group=group, user=leader, title="集体备课", kind=ActivityKind.COLLECTIVE_PREP,
+                               starts_at=at(2025, 10, 9, 15, 0), ends_at=at(2025, 10, 9, 16, 0))
+    demo = activity_create(group=group, user=leader, title="示范课", kind=ActivityKind.DEMONSTRATION,
+                           starts_at=at(2025, 10, 10, 9, 0), ends_at=at(2025, 10, 10, 9, 40))
     _add_teachers(school, group, leader, activity, demo, 2)
     client.force_login(admin)
 

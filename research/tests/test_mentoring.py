@@ -8,8 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from research import mentoring as svc
-from research.exceptions import NotAllowedError
+from research.exceptions import MentoringError, NotAllowedError
 from research.models import (
     Apprenticeship,
     GroupMembership,
@@ -21,20 +20,14 @@ from research.models import (
     ResearchGroup,
     ScalePoint,
 )
+from research.selectors.mentoring import apprentice_records, mentorship_apprentices, score_trend
+from research.services.mentoring import apprentice_add, guidance_log_add, mentorship_create, month_parse
 from tests.factories import GroupMembershipFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
+# the sentences are checked in English (the zh-hans translations come later)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "services_speak_english")]
 
 TOO_MANY = "A mentor can have at most two direct apprentices; add the others as radiated apprentices."
-
-
-@pytest.fixture(autouse=True)
-def english(client, settings):
-    """The sentences are checked in English (the zh-hans translations come later)."""
-    from django.utils import translation
-
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    translation.activate("en")
 
 
 @pytest.fixture
@@ -48,15 +41,15 @@ def young(people):
 
 @pytest.fixture
 def mentorship(people, young):
-    return svc.mentorship_create(group=people.group, user=people.leader, mentor=people.guest,
-                                 starts_on=datetime.date(2026, 9, 1), goals="一学期内独立上好一节公开课",
-                                 direct=young[:2], radiated=[people.member])
+    return mentorship_create(group=people.group, user=people.leader, mentor=people.guest,
+                             starts_on=datetime.date(2026, 9, 1), goals="一学期内独立上好一节公开课",
+                             direct=young[:2], radiated=[people.member])
 
 
 def test_a_third_direct_apprentice_is_refused_with_a_sentence(client, people, young):
-    with pytest.raises(svc.MentoringError) as error:
-        svc.mentorship_create(group=people.group, user=people.leader, mentor=people.guest,
-                              starts_on=datetime.date(2026, 9, 1), direct=young)
+    with pytest.raises(MentoringError) as error:
+        mentorship_create(group=people.group, user=people.leader, mentor=people.guest,
+                          starts_on=datetime.date(2026, 9, 1), direct=young)
     assert str(error.value) == TOO_MANY
     assert not Mentorship.objects.exists()
 
@@ -75,7 +68,7 @@ def test_a_third_direct_apprentice_is_refused_with_a_sentence(client, people, yo
     response = client.post(reverse("research:mentorship_new", args=[people.group.pk]), data)
     mentorship = Mentorship.objects.get()
     assert response.status_code == 302 and response["Location"] == reverse("research:mentorship", args=[mentorship.pk])
-    direct, radiated = svc.mentorship_apprentices(mentorship=mentorship)
+    direct, radiated = mentorship_apprentices(mentorship=mentorship)
     assert {a.apprentice for a in direct} == set(young[:2])
     assert {a.apprentice for a in radiated} == {young[2], people.member}
 
@@ -91,12 +84,12 @@ def test_adding_a_third_direct_apprentice_later_is_refused_but_radiated_ones_are
     for person in (young[2], newcomer):
         assert client.post(url, {"apprentice": person.pk, "kind": "radiated"}).status_code == 302
     assert mentorship.apprenticeships.filter(is_direct=False).count() == 3
-    with pytest.raises(svc.MentoringError, match="already an apprentice"):
-        svc.apprentice_add(mentorship=mentorship, user=people.leader, apprentice=newcomer, is_direct=False)
-    with pytest.raises(svc.MentoringError, match="their own apprentice"):
-        svc.apprentice_add(mentorship=mentorship, user=people.leader, apprentice=people.guest)
+    with pytest.raises(MentoringError, match="already an apprentice"):
+        apprentice_add(mentorship=mentorship, user=people.leader, apprentice=newcomer, is_direct=False)
+    with pytest.raises(MentoringError, match="their own apprentice"):
+        apprentice_add(mentorship=mentorship, user=people.leader, apprentice=people.guest)
     with pytest.raises(NotAllowedError):
-        svc.apprentice_add(mentorship=mentorship, user=young[0], apprentice=newcomer)
+        apprentice_add(mentorship=mentorship, user=young[0], apprentice=newcomer)
 
 
 def test_only_the_leader_sets_up_a_mentorship(client, people, young):
@@ -105,14 +98,14 @@ def test_only_the_leader_sets_up_a_mentorship(client, people, young):
     html = client.get(reverse("research:mentoring", args=[people.group.pk])).content.decode()
     assert reverse("research:mentorship_new", args=[people.group.pk]) not in html
     with pytest.raises(NotAllowedError):
-        svc.mentorship_create(group=people.group, user=people.member, mentor=people.guest,
-                              starts_on=datetime.date(2026, 9, 1))
-    with pytest.raises(svc.MentoringError, match="members of the group"):
-        svc.mentorship_create(group=people.group, user=people.leader, mentor=people.guest,
-                              starts_on=datetime.date(2026, 9, 1), direct=[people.outsider])
-    with pytest.raises(svc.MentoringError, match="end date is before"):
-        svc.mentorship_create(group=people.group, user=people.leader, mentor=people.guest,
-                              starts_on=datetime.date(2026, 9, 1), ends_on=datetime.date(2026, 8, 1))
+        mentorship_create(group=people.group, user=people.member, mentor=people.guest,
+                          starts_on=datetime.date(2026, 9, 1))
+    with pytest.raises(MentoringError, match="members of the group"):
+        mentorship_create(group=people.group, user=people.leader, mentor=people.guest,
+                          starts_on=datetime.date(2026, 9, 1), direct=[people.outsider])
+    with pytest.raises(MentoringError, match="end date is before"):
+        mentorship_create(group=people.group, user=people.leader, mentor=people.guest,
+                          starts_on=datetime.date(2026, 9, 1), ends_on=datetime.date(2026, 8, 1))
 
 
 def test_monthly_guidance_logs_are_written_and_listed(client, people, young, mentorship):
@@ -144,7 +137,7 @@ def test_monthly_guidance_logs_are_written_and_listed(client, people, young, men
     client.force_login(other)  # a member of the group reads but does not write logs
     assert client.get(reverse("research:mentorship", args=[mentorship.pk])).status_code == 200
     assert client.post(url, {"month": "2026-11", "content": "x"}).status_code == 403
-    assert svc.month_parse("2026-02-17") == datetime.date(2026, 2, 1) and svc.month_parse("2026-13") is None
+    assert month_parse("2026-02-17") == datetime.date(2026, 2, 1) and month_parse("2026-13") is None
 
 
 def scored(*, observer, teacher, group, day, scores, scale, submitted=True):
@@ -183,10 +176,10 @@ def test_the_score_trend_follows_the_records_percentages_in_date_order(client, p
                     scores=[5, 5, 5, 5], scale=scale)
 
     expected = [50.0, 70.0, 90.0]  # 10/20 on 9-15, 14/20 on 10-20, 18/20 on 11-5
-    records = list(svc.apprentice_records(apprentice=apprentice, viewer=people.guest))
+    records = list(apprentice_records(apprentice=apprentice, viewer=people.guest))
     assert [r.pk for r in records] == [made[2].pk, made[0].pk, made[1].pk]  # newest first
     assert [round(r.percent, 1) for r in sorted(records, key=lambda r: r.observed_on)] == expected
-    trend = svc.score_trend(records)
+    trend = score_trend(records)
     assert trend.values == expected
     assert [p.day for p in trend.points] == sorted(days)
     assert trend.points[0].y > trend.points[1].y > trend.points[2].y  # higher scores are drawn higher
@@ -199,7 +192,7 @@ def test_the_score_trend_follows_the_records_percentages_in_date_order(client, p
     assert "<svg" in section and f'points="{trend.polyline}"' in section and 'role="img"' in section
     assert section.count('class="dot"') == 3
     assert reverse("research:observation", args=[hidden.pk]) not in html
-    assert [a.pk for a in svc.apprentice_records(apprentice=apprentice, viewer=apprentice)].count(hidden.pk) == 1
+    assert [a.pk for a in apprentice_records(apprentice=apprentice, viewer=apprentice)].count(hidden.pk) == 1
 
 
 def test_who_sees_a_mentorship_and_404_for_everyone_else(client, people, young, mentorship):
@@ -242,14 +235,14 @@ def test_who_sees_a_mentorship_and_404_for_everyone_else(client, people, young, 
 def test_a_mentorship_reads_on_a_phone(live_server, people, young, scale):
     from tests.browser import phone_page, screenshot
 
-    mentorship = svc.mentorship_create(group=people.group, user=people.leader, mentor=people.guest,
-                                       starts_on=datetime.date(2026, 9, 1), goals="一学期内独立上好一节公开课",
-                                       direct=young[:2], radiated=[people.member, young[2]])
+    mentorship = mentorship_create(group=people.group, user=people.leader, mentor=people.guest,
+                                   starts_on=datetime.date(2026, 9, 1), goals="一学期内独立上好一节公开课",
+                                   direct=young[:2], radiated=[people.member, young[2]])
     for month, score in ((9, 2), (10, 3), (11, 4)):
         scored(observer=people.guest, teacher=young[0], group=people.group, day=datetime.date(2026, month, 10),
                scores=[score] * 4, scale=scale)
-    svc.guidance_log_add(mentorship=mentorship, user=people.guest, month=datetime.date(2026, 10, 1),
-                         content="听课并指导提问设计" * 10, apprentice=young[0])
+    guidance_log_add(mentorship=mentorship, user=people.guest, month=datetime.date(2026, 10, 1),
+                     content="听课并指导提问设计" * 10, apprentice=young[0])
     with phone_page() as page:
         page.goto(f"{live_server.url}/accounts/login/?next=/research/")
         page.fill("input[name=username]", people.guest.username)

@@ -6,37 +6,20 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from research import reviews as svc
 from research.exceptions import NotAMemberError, ResearchError
 from research.models import ObservationRecord, ScalePoint
+from research.selectors.observations import observation_totals_per_teacher
+from research.services.observations import record_save, scale_default
+from research.services.reviews import review_create
 from research.tests.test_reviews import ready_asset
 from resources.models import Subject
 
-
-@pytest.fixture(autouse=True)
-def services_speak_english():
-    """Service messages matched word for word are matched in English (the site default is zh-hans)."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
-
-
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def english(client, settings):
-    from django.utils import translation
-
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    yield client
-    translation.deactivate()
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("services_speak_english")]
 
 
 @pytest.fixture
 def points():
-    return list(ScalePoint.objects.filter(scale=svc.scale_default()).order_by("position"))
+    return list(ScalePoint.objects.filter(scale=scale_default()).order_by("position"))
 
 
 def form(points, *, score=None, scores=None, **fields):
@@ -52,8 +35,8 @@ def form(points, *, score=None, scores=None, **fields):
 def record(observer, group, *, teacher=None, teacher_name="", score=3, points, submit=True, **kwargs):
     kwargs.setdefault("lesson_title", "观察课")
     kwargs.setdefault("observed_on", datetime.date(2026, 10, 14))
-    return svc.record_save(observer=observer, group=group, teacher=teacher, teacher_name=teacher_name,
-                           scores={p.pk: score for p in points}, submit=submit, **kwargs)
+    return record_save(observer=observer, group=group, teacher=teacher, teacher_name=teacher_name,
+                       scores={p.pk: score for p in points}, submit=submit, **kwargs)
 
 
 def test_the_phone_form_has_every_point_grouped_by_dimension(client, people, points):
@@ -148,7 +131,7 @@ def test_totals_per_teacher(client, people, points):
     record(people.guest, people.group, teacher=people.leader, score=3, points=points)  # 60%
     record(people.leader, people.group, teacher_name="陈老师", score=5, points=points)  # 100%
     record(people.member, people.group, teacher_name="陈老师", score=0, points=points, submit=False)  # a draft: not counted
-    totals = svc.observation_totals_per_teacher(group=people.group, user=people.guest)
+    totals = observation_totals_per_teacher(group=people.group, user=people.guest)
     assert [(t.name, t.count, t.average_percent) for t in totals] == [("李伟", 2, 70.0), ("陈老师", 1, 100.0)]
 
     client.force_login(people.guest)
@@ -159,19 +142,19 @@ def test_totals_per_teacher(client, people, points):
 
 
 def test_records_of_a_reviewed_lesson_stay_blind_in_the_list(client, people, points):
-    review = svc.review_create(group=people.group, user=people.leader, title="示范课评课",
-                               asset=ready_asset(people.leader), teacher=people.leader)
-    scored = svc.record_save(observer=people.member, review=review, scores={p.pk: 5 for p in points}, submit=True)
+    review = review_create(group=people.group, user=people.leader, title="示范课评课",
+                           asset=ready_asset(people.leader), teacher=people.leader)
+    scored = record_save(observer=people.member, review=review, scores={p.pk: 5 for p in points}, submit=True)
     client.force_login(people.guest)
     html = client.get(reverse("research:observations", args=[people.group.pk])).content.decode()
     assert "示范课评课" not in html
     assert client.get(reverse("research:observation", args=[scored.pk])).status_code == 404
-    assert svc.observation_totals_per_teacher(group=people.group, user=people.guest) == []
-    svc.record_save(observer=people.guest, review=review, scores={p.pk: 1 for p in points}, submit=True)
+    assert observation_totals_per_teacher(group=people.group, user=people.guest) == []
+    record_save(observer=people.guest, review=review, scores={p.pk: 1 for p in points}, submit=True)
     html = client.get(reverse("research:observations", args=[people.group.pk])).content.decode()
     assert html.count("示范课评课") == 2
     assert client.get(reverse("research:observation", args=[scored.pk])).status_code == 200
-    [total] = svc.observation_totals_per_teacher(group=people.group, user=people.guest)
+    [total] = observation_totals_per_teacher(group=people.group, user=people.guest)
     assert (total.name, total.count, total.average_percent) == ("李伟", 2, 60.0)
 
 
@@ -184,8 +167,8 @@ def test_the_teacher_observed_is_a_member_or_a_typed_name(people, points):
         record(people.outsider, people.group, teacher_name="陈老师", points=points)
     draft = record(people.member, people.group, teacher_name="陈老师", points=points, submit=False)
     with pytest.raises(NotAMemberError):  # nobody changes another's draft
-        svc.record_save(observer=people.guest, record=draft, teacher_name="陈老师", lesson_title="x",
-                        observed_on=datetime.date(2026, 10, 1), scores={})
+        record_save(observer=people.guest, record=draft, teacher_name="陈老师", lesson_title="x",
+                    observed_on=datetime.date(2026, 10, 1), scores={})
 
 
 def test_non_members_get_404(client, people, points):

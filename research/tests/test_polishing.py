@@ -6,22 +6,22 @@ import datetime
 import pytest
 from django.urls import reverse
 
-from research import polishing as svc
-from research.exceptions import NotAllowedError, NotAMemberError
+from research.exceptions import NotAllowedError, NotAMemberError, PolishingError
 from research.models import OpenPoint, ParallelLessons, PolishingRecord, PolishingRound
+from research.selectors.polishing import plan_diff, round_points
+from research.services.polishing import (
+    parallel_create,
+    point_raise,
+    point_resolve,
+    polishing_record_create,
+    polishing_round_add,
+    resource_id_from_text,
+)
 from resources.models import Resource
 from tests.factories import ResourceFactory, UserFactory
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def english(client, settings):
-    """The sentences are checked in English (the zh-hans translations come later)."""
-    from django.utils import translation
-
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    translation.activate("en")
+# the sentences are checked in English (the zh-hans translations come later)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("english", "services_speak_english")]
 
 PLAN_1 = "一、导入：出示荷花图片\n二、初读课文\n三、学习生字\n四、朗读第二段\n五、小结\n六、作业：抄写生字"
 PLAN_2 = "一、导入：播放荷花视频\n二、初读课文\n三、学习生字\n四、朗读第二段\n五、小结\n六、作业：抄写生字"
@@ -30,13 +30,13 @@ PLAN_3 = "一、导入：播放荷花视频\n二、初读课文\n三、学习生
 
 @pytest.fixture
 def record(people):
-    return svc.polishing_record_create(group=people.group, user=people.leader, title="《荷花》第二课时",
-                                       teacher=people.member)
+    return polishing_record_create(group=people.group, user=people.leader, title="《荷花》第二课时",
+                                   teacher=people.member)
 
 
 def test_three_trials_show_the_lines_added_and_removed_between_plans(client, people, record):
-    first = svc.polishing_round_add(record=record, user=people.member, taught_on=datetime.date(2026, 3, 2),
-                                    lesson_plan=PLAN_1)
+    first = polishing_round_add(record=record, user=people.member, taught_on=datetime.date(2026, 3, 2),
+                                lesson_plan=PLAN_1)
     client.force_login(people.member)
     # Adding trial 2 starts from trial 1's plan, to edit.
     form = client.get(reverse("research:polishing_round_new", args=[record.pk]))
@@ -47,7 +47,7 @@ def test_three_trials_show_the_lines_added_and_removed_between_plans(client, peo
     })
     second = record.rounds.get(number=2)
     assert response.status_code == 302 and response["Location"] == reverse("research:polishing_round", args=[record.pk, 2])
-    third = svc.polishing_round_add(record=record, user=people.leader, lesson_plan=PLAN_3, summary="加入想象写话")
+    third = polishing_round_add(record=record, user=people.leader, lesson_plan=PLAN_3, summary="加入想象写话")
     assert [first.number, second.number, third.number] == [1, 2, 3]
 
     html = client.get(reverse("research:polishing_round", args=[record.pk, 2])).content.decode()
@@ -61,7 +61,7 @@ def test_three_trials_show_the_lines_added_and_removed_between_plans(client, peo
     assert "一、导入：播放荷花视频</ins>" not in html and "一、导入：播放荷花视频</del>" not in html
     assert '<li class="diff-same">四、朗读第二段</li>' in html  # context around the change
 
-    lines = svc.plan_diff(PLAN_2, PLAN_3)
+    lines = plan_diff(PLAN_2, PLAN_3)
     assert [(line.kind, line.text) for line in lines if line.kind in ("added", "removed")] == [
         ("added", "四之二、想象写话：我就是一朵荷花"), ("removed", "六、作业：抄写生字"),
     ]
@@ -71,11 +71,11 @@ def test_three_trials_show_the_lines_added_and_removed_between_plans(client, peo
 def test_a_long_unchanged_plan_is_folded_and_an_identical_one_says_so(client, people, record):
     long_plan = "\n".join(f"第{n}步" for n in range(1, 21))
     changed = long_plan.replace("第10步", "第10步：小组讨论")
-    lines = svc.plan_diff(long_plan, changed)
+    lines = plan_diff(long_plan, changed)
     assert [line.kind for line in lines] == ["skipped", "same", "same", "removed", "added", "same", "same", "skipped"]
     assert lines[0].count == 7 and lines[-1].count == 8
-    svc.polishing_round_add(record=record, user=people.member, lesson_plan=long_plan)
-    svc.polishing_round_add(record=record, user=people.member, lesson_plan=long_plan)
+    polishing_round_add(record=record, user=people.member, lesson_plan=long_plan)
+    polishing_round_add(record=record, user=people.member, lesson_plan=long_plan)
     client.force_login(people.guest)
     html = client.get(reverse("research:polishing", args=[record.pk])).content.decode()
     assert 'class="diff"' not in html
@@ -83,8 +83,8 @@ def test_a_long_unchanged_plan_is_folded_and_an_identical_one_says_so(client, pe
 
 
 def test_a_point_is_carried_from_trial_to_trial_until_a_trial_resolves_it(client, people, record):
-    one = svc.polishing_round_add(record=record, user=people.member, lesson_plan=PLAN_1,
-                                  points=["提问太多，学生没有思考时间", ""])
+    one = polishing_round_add(record=record, user=people.member, lesson_plan=PLAN_1,
+                              points=["提问太多，学生没有思考时间", ""])
     point = OpenPoint.objects.get(record=record)
     client.force_login(people.guest)  # any member raises points
     response = client.post(reverse("research:point_new", args=[one.pk]), {"text": "板书不清楚"})
@@ -92,11 +92,11 @@ def test_a_point_is_carried_from_trial_to_trial_until_a_trial_resolves_it(client
     board = OpenPoint.objects.get(text="板书不清楚")
     # Resolved in the trial it was raised in: never carried.
     client.post(reverse("research:point_resolve", args=[board.pk]), {"round": one.pk})
-    two = svc.polishing_round_add(record=record, user=people.member, lesson_plan=PLAN_2)
-    three = svc.polishing_round_add(record=record, user=people.member, lesson_plan=PLAN_3)
+    two = polishing_round_add(record=record, user=people.member, lesson_plan=PLAN_2)
+    three = polishing_round_add(record=record, user=people.member, lesson_plan=PLAN_3)
 
     for trial in (two, three):
-        points = svc.round_points(polishing_round=trial)
+        points = round_points(polishing_round=trial)
         assert [p.pk for p in points.carried] == [point.pk]
         assert points.raised == [] and points.resolved == []
         html = client.get(reverse("research:polishing_round", args=[record.pk, trial.number])).content.decode()
@@ -109,28 +109,28 @@ def test_a_point_is_carried_from_trial_to_trial_until_a_trial_resolves_it(client
     assert response["Location"].endswith(reverse("research:polishing_round", args=[record.pk, 3]) + f"#point-{point.pk}")
     point.refresh_from_db()
     assert point.resolved_in == three
-    assert [p.pk for p in svc.round_points(polishing_round=two).carried] == [point.pk]  # still open in trial 2
-    at_three = svc.round_points(polishing_round=three)
+    assert [p.pk for p in round_points(polishing_round=two).carried] == [point.pk]  # still open in trial 2
+    at_three = round_points(polishing_round=three)
     assert [p.pk for p in at_three.carried] == [point.pk] and [p.pk for p in at_three.resolved] == [point.pk]
-    four = svc.polishing_round_add(record=record, user=people.leader, lesson_plan=PLAN_3)
-    assert svc.round_points(polishing_round=four).carried == []  # resolved before trial 4 began
+    four = polishing_round_add(record=record, user=people.leader, lesson_plan=PLAN_3)
+    assert round_points(polishing_round=four).carried == []  # resolved before trial 4 began
     html = client.get(reverse("research:polishing_round", args=[record.pk, 3])).content.decode()
     resolved = html.split('class="point-list resolved-here"')[1].split("</ul>")[0]
     assert "提问太多，学生没有思考时间" in resolved
 
     # Resolving twice, or before the trial it was raised in, is refused with a sentence.
-    with pytest.raises(svc.PolishingError, match="already resolved in trial 3"):
-        svc.point_resolve(point=point, polishing_round=four, user=people.member)
-    late = svc.point_raise(polishing_round=three, user=people.member, text="结尾仓促")
-    with pytest.raises(svc.PolishingError, match="before the one it was raised in"):
-        svc.point_resolve(point=late, polishing_round=two, user=people.member)
+    with pytest.raises(PolishingError, match="already resolved in trial 3"):
+        point_resolve(point=point, polishing_round=four, user=people.member)
+    late = point_raise(polishing_round=three, user=people.member, text="结尾仓促")
+    with pytest.raises(PolishingError, match="before the one it was raised in"):
+        point_resolve(point=late, polishing_round=two, user=people.member)
     # Undo: open again, carried again.
     client.post(reverse("research:point_reopen", args=[point.pk]))
-    assert [p.pk for p in svc.round_points(polishing_round=four).carried] == [point.pk, late.pk]
+    assert [p.pk for p in round_points(polishing_round=four).carried] == [point.pk, late.pk]
 
 
 def test_an_empty_or_too_long_point_is_refused_and_the_text_is_kept(client, people, record):
-    one = svc.polishing_round_add(record=record, user=people.member, lesson_plan=PLAN_1)
+    one = polishing_round_add(record=record, user=people.member, lesson_plan=PLAN_1)
     client.force_login(people.member)
     response = client.post(reverse("research:point_new", args=[one.pk]), {"text": "太长" * 300})
     assert response.status_code == 400
@@ -138,15 +138,15 @@ def test_an_empty_or_too_long_point_is_refused_and_the_text_is_kept(client, peop
     assert "at most 500 characters" in html
     assert "太长太长太长" in html  # what was typed comes back
     assert not OpenPoint.objects.exists()
-    with pytest.raises(svc.PolishingError):
-        svc.point_raise(polishing_round=one, user=people.member, text="   ")
+    with pytest.raises(PolishingError):
+        point_raise(polishing_round=one, user=people.member, text="   ")
 
 
 def test_hostile_plan_text_is_escaped_in_the_diff_and_the_plan(client, people, record):
-    svc.polishing_round_add(record=record, user=people.member, lesson_plan=PLAN_1)
+    polishing_round_add(record=record, user=people.member, lesson_plan=PLAN_1)
     hostile = PLAN_1 + '\n<script>alert("x")</script>\n<img src=x onerror=alert(1)>'
-    svc.polishing_round_add(record=record, user=people.member, lesson_plan=hostile,
-                            summary="<b onmouseover=alert(2)>bold</b>", points=["<script>alert(3)</script>"])
+    polishing_round_add(record=record, user=people.member, lesson_plan=hostile,
+                        summary="<b onmouseover=alert(2)>bold</b>", points=["<script>alert(3)</script>"])
     client.force_login(people.leader)
     html = client.get(reverse("research:polishing_round", args=[record.pk, 2])).content.decode()
     assert "<script>alert" not in html and "<img src=x" not in html and "<b onmouseover" not in html
@@ -157,9 +157,9 @@ def test_hostile_plan_text_is_escaped_in_the_diff_and_the_plan(client, people, r
 
 def test_only_the_teacher_or_the_leader_add_and_change_rounds(client, people, record):
     with pytest.raises(NotAllowedError):
-        svc.polishing_round_add(record=record, user=people.guest, lesson_plan="x")
+        polishing_round_add(record=record, user=people.guest, lesson_plan="x")
     with pytest.raises(NotAMemberError):
-        svc.polishing_round_add(record=record, user=people.outsider, lesson_plan="x")
+        polishing_round_add(record=record, user=people.outsider, lesson_plan="x")
     client.force_login(people.guest)
     response = client.post(reverse("research:polishing_round_new", args=[record.pk]), {"lesson_plan": "x"})
     assert response.status_code == 403 and "teacher of this lesson" in response.content.decode()
@@ -167,7 +167,7 @@ def test_only_the_teacher_or_the_leader_add_and_change_rounds(client, people, re
     html = client.get(reverse("research:polishing", args=[record.pk])).content.decode()
     assert reverse("research:polishing_round_new", args=[record.pk]) not in html
 
-    one = svc.polishing_round_add(record=record, user=people.member, lesson_plan=PLAN_1)
+    one = polishing_round_add(record=record, user=people.member, lesson_plan=PLAN_1)
     client.force_login(people.leader)
     response = client.post(reverse("research:polishing_round_edit", args=[one.pk]), {
         "taught_on": "not a date", "lesson_plan": PLAN_2, "summary": "改", "asset": "", "review": "",
@@ -192,7 +192,7 @@ def test_a_round_links_its_review_and_shows_its_video(client, people, record, me
     scale = ObservationScale.objects.create(name="测试量表")
     review = LessonReview.objects.create(group=people.group, title="《荷花》试讲一评课", teacher=people.member,
                                          asset=asset, scale=scale, created_by=people.leader)
-    one = svc.polishing_round_add(record=record, user=people.leader, lesson_plan=PLAN_1, review=review)
+    one = polishing_round_add(record=record, user=people.leader, lesson_plan=PLAN_1, review=review)
     assert one.asset == asset  # the review's video
     client.force_login(people.guest)
     html = client.get(reverse("research:polishing", args=[record.pk])).content.decode()
@@ -200,8 +200,8 @@ def test_a_round_links_its_review_and_shows_its_video(client, people, record, me
     assert asset.poster_url in html and asset.master_url in html
     # Someone else's video is refused; a review of another group too.
     stranger_asset = MediaAsset.objects.create(owner=people.outsider, source_path="y.mp4")
-    with pytest.raises(svc.PolishingError, match="you or the teacher"):
-        svc.polishing_round_add(record=record, user=people.leader, asset=stranger_asset)
+    with pytest.raises(PolishingError, match="you or the teacher"):
+        polishing_round_add(record=record, user=people.leader, asset=stranger_asset)
 
 
 def test_the_group_list_creates_records_and_keeps_the_title_on_an_error(client, people):
@@ -253,10 +253,10 @@ def test_parallel_lessons_show_both_designs_and_hide_one_the_reader_may_not_see(
 def test_a_parallel_design_must_be_visible_to_its_creator_and_different(client, people):
     a = design("荷花 A", by=people.member)
     private = design("荷花 私人", by=people.guest, visibility=Resource.Visibility.PRIVATE)
-    with pytest.raises(svc.PolishingError, match="resources you can see"):
-        svc.parallel_create(group=people.group, user=people.member, title="", design_a=a, design_b=private)
-    with pytest.raises(svc.PolishingError, match="the same resource"):
-        svc.parallel_create(group=people.group, user=people.member, title="", design_a=a, design_b=a)
+    with pytest.raises(PolishingError, match="resources you can see"):
+        parallel_create(group=people.group, user=people.member, title="", design_a=a, design_b=private)
+    with pytest.raises(PolishingError, match="the same resource"):
+        parallel_create(group=people.group, user=people.member, title="", design_a=a, design_b=a)
     client.force_login(people.member)
     response = client.post(reverse("research:parallel_new", args=[people.group.pk]),
                            {"title": "对比", "design_a": str(a.pk), "design_b": "not a link", "notes": "保留的备注"})
@@ -264,16 +264,16 @@ def test_a_parallel_design_must_be_visible_to_its_creator_and_different(client, 
     html = response.content.decode()
     assert "保留的备注" in html and 'value="not a link"' in html
     assert not ParallelLessons.objects.exists()
-    assert svc.resource_id_from_text(" 42 ") == 42 and svc.resource_id_from_text("/resources/7/") == 7
+    assert resource_id_from_text(" 42 ") == 42 and resource_id_from_text("/resources/7/") == 7
 
 
 # -- non-members -------------------------------------------------------------------------------
 
 def test_a_non_member_gets_404_on_every_polishing_page(client, people, record):
-    one = svc.polishing_round_add(record=record, user=people.member, lesson_plan=PLAN_1, points=["提问太多"])
+    one = polishing_round_add(record=record, user=people.member, lesson_plan=PLAN_1, points=["提问太多"])
     point = OpenPoint.objects.get()
     a, b = design("荷花 A", by=people.member), design("荷花 B", by=people.member)
-    parallel = svc.parallel_create(group=people.group, user=people.member, title="荷花", design_a=a, design_b=b)
+    parallel = parallel_create(group=people.group, user=people.member, title="荷花", design_a=a, design_b=b)
     client.force_login(people.outsider)
     gets = [
         reverse("research:polishing_list", args=[people.group.pk]),
@@ -316,14 +316,14 @@ NO_SIDEWAYS_SCROLL = "document.scrollingElement.scrollWidth <= window.innerWidth
 def test_trials_and_parallel_lessons_read_on_a_phone_and_side_by_side_on_a_wide_screen(live_server, people):
     from tests.browser import phone_page, screenshot
 
-    record = svc.polishing_record_create(group=people.group, user=people.leader, title="《荷花》第二课时",
-                                         teacher=people.member)
-    svc.polishing_round_add(record=record, user=people.member, lesson_plan=PLAN_1, points=["提问太多，学生没有思考时间"])
-    svc.polishing_round_add(record=record, user=people.member, lesson_plan=PLAN_2 + "\n" + "很长的一行没有空格" * 20
-                            + "\nhttps://example.com/" + "a" * 120, summary="导入改用视频")
+    record = polishing_record_create(group=people.group, user=people.leader, title="《荷花》第二课时",
+                                     teacher=people.member)
+    polishing_round_add(record=record, user=people.member, lesson_plan=PLAN_1, points=["提问太多，学生没有思考时间"])
+    polishing_round_add(record=record, user=people.member, lesson_plan=PLAN_2 + "\n" + "很长的一行没有空格" * 20
+                        + "\nhttps://example.com/" + "a" * 120, summary="导入改用视频")
     a = design("荷花 情境教学设计", by=people.member)
     b = design("荷花 任务群设计", by=people.member)
-    parallel = svc.parallel_create(group=people.group, user=people.member, title="《荷花》同课异构", design_a=a, design_b=b)
+    parallel = parallel_create(group=people.group, user=people.member, title="《荷花》同课异构", design_a=a, design_b=b)
     with phone_page() as page:
         page.goto(f"{live_server.url}/accounts/login/?next=/research/")
         page.fill("input[name=username]", people.member.username)

@@ -6,23 +6,16 @@ import pytest
 from django.urls import reverse
 
 from media_pipeline.models import MediaAsset
-from research import reviews as svc
 from research.exceptions import NotAMemberError, ResearchError
 from research.models import LessonReview, ObservationRecord, ObservationScale, ReviewComment, ScalePoint
+from research.moments import moment_label, moment_parse
+from research.selectors.observations import scale_dimensions
+from research.services.observations import LICC_SCALE_NAME, record_save, scale_default, scale_default_ensure
+from research.services.reviews import comment_add, review_create
 from resources.models import Resource, ResourceType
 from tests.factories import ResourceFactory
 
-
-@pytest.fixture(autouse=True)
-def services_speak_english():
-    """Service messages matched word for word are matched in English (the site default is zh-hans)."""
-    from django.utils import translation
-
-    with translation.override("en"):
-        yield
-
-
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("services_speak_english")]
 
 
 def ready_asset(owner, *, duration=120.0, title="《秋天的雨》课堂实录"):
@@ -37,18 +30,8 @@ def ready_asset(owner, *, duration=120.0, title="《秋天的雨》课堂实录"
 @pytest.fixture
 def review(people):
     asset = ready_asset(people.leader)
-    return svc.review_create(group=people.group, user=people.leader, title="《秋天的雨》第一课时", asset=asset,
-                             teacher=people.leader)
-
-
-@pytest.fixture
-def english(client, settings):
-    """Sentences checked word for word are checked in English, so the zh-hans translation can change."""
-    from django.utils import translation
-
-    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    yield client
-    translation.deactivate()
+    return review_create(group=people.group, user=people.leader, title="《秋天的雨》第一课时", asset=asset,
+                         teacher=people.leader)
 
 
 def page(review):
@@ -67,19 +50,19 @@ def all_scores(review, value):
 
 def test_the_licc_scale_is_there_by_default_with_its_20_points():
     scale = ObservationScale.objects.get(is_default=True)
-    assert scale.name == svc.LICC_SCALE_NAME
+    assert scale.name == LICC_SCALE_NAME
     points = list(ScalePoint.objects.filter(scale=scale).order_by("position"))
     assert len(points) == 20
-    assert [d.name for d in svc.scale_dimensions(scale)] == ["学生学习", "教师教学", "课程性质", "课堂文化"]
+    assert [d.name for d in scale_dimensions(scale)] == ["学生学习", "教师教学", "课程性质", "课堂文化"]
     assert [p.label for p in points[:5]] == ["准备", "倾听", "互动", "自主", "达成"]
     assert [p.label for p in points[15:]] == ["思考", "民主", "创新", "关爱", "特质"]
     assert {p.max_score for p in points} == {5}
     # running it again changes nothing, and it comes back when deleted
-    svc.scale_default_ensure()
+    scale_default_ensure()
     assert ScalePoint.objects.filter(scale=scale).count() == 20
     ScalePoint.objects.filter(scale=scale).delete()
     scale.delete()
-    again = svc.scale_default()
+    again = scale_default()
     assert again.is_default and again.points.count() == 20
 
 
@@ -109,19 +92,19 @@ def test_a_scale_is_configured_in_the_admin(client, people):
     (" 2:05 ", 125),
 ])
 def test_moments_are_read_as_minutes_and_seconds(text, seconds):
-    assert svc.moment_parse(text) == seconds
+    assert moment_parse(text) == seconds
 
 
 @pytest.mark.parametrize("text", ["", "abc", "1:75", "1:60:00", "nan", "1:2:3:4"])
 def test_a_moment_that_is_not_one_is_refused_with_a_sentence(text):
     with pytest.raises(ResearchError):
-        svc.moment_parse(text)
+        moment_parse(text)
 
 
 def test_moment_labels():
-    assert svc.moment_label(90) == "01:30"
-    assert svc.moment_label(90.7) == "01:30"
-    assert svc.moment_label(3723) == "1:02:03"
+    assert moment_label(90) == "01:30"
+    assert moment_label(90.7) == "01:30"
+    assert moment_label(3723) == "1:02:03"
 
 
 # -- making a review -----------------------------------------------------------------------------
@@ -138,7 +121,7 @@ def test_a_member_starts_a_review_of_their_own_video(client, people):
     refused = client.post(new, {"video": f"asset-{other.pk}", "title": "", "teacher": "", "scale": ""})
     assert refused.status_code == 400 and not LessonReview.objects.exists()
     made = client.post(new, {"video": f"asset-{asset.pk}", "title": "", "teacher": str(people.member.pk),
-                             "scale": str(svc.scale_default().pk)})
+                             "scale": str(scale_default().pk)})
     review = LessonReview.objects.get()
     assert made.status_code == 302 and made["Location"] == page(review)
     assert review.title == "我的示范课" and review.teacher == people.member and review.created_by == people.member
@@ -149,12 +132,12 @@ def test_a_review_of_a_video_resource_the_member_can_see(people):
     asset = ready_asset(people.outsider, title="公开课实录")
     resource = ResourceFactory(title="《秋天的雨》公开课", resource_type=ResourceType.RECORDING, media_asset=asset,
                                visibility=Resource.Visibility.PUBLIC, live=True)
-    review = svc.review_create(group=people.group, user=people.guest, title="", resource=resource)
+    review = review_create(group=people.group, user=people.guest, title="", resource=resource)
     assert review.asset == asset and review.title == "《秋天的雨》公开课"
     hidden = ResourceFactory(title="私有实录", resource_type=ResourceType.RECORDING, media_asset=ready_asset(people.outsider),
                              visibility=Resource.Visibility.PRIVATE, uploaded_by=people.outsider)
     with pytest.raises(ResearchError):
-        svc.review_create(group=people.group, user=people.guest, title="", resource=hidden)
+        review_create(group=people.group, user=people.guest, title="", resource=hidden)
 
 
 def test_a_video_still_processing_cannot_be_reviewed(people):
@@ -162,12 +145,12 @@ def test_a_video_still_processing_cannot_be_reviewed(people):
     MediaAsset.objects.filter(pk=asset.pk).update(state=MediaAsset.State.PROCESSING)
     asset.refresh_from_db()
     with pytest.raises(ResearchError, match="still being processed"):
-        svc.review_create(group=people.group, user=people.leader, title="x", asset=asset)
+        review_create(group=people.group, user=people.leader, title="x", asset=asset)
 
 
 def test_only_members_make_reviews(people):
     with pytest.raises(NotAMemberError):
-        svc.review_create(group=people.group, user=people.outsider, title="x", asset=ready_asset(people.outsider))
+        review_create(group=people.group, user=people.outsider, title="x", asset=ready_asset(people.outsider))
 
 
 # -- time-coded comments -------------------------------------------------------------------------
@@ -218,30 +201,30 @@ def test_a_comment_at_a_moment_beyond_the_video_is_refused(english, people, revi
     as_json = client.post(comments_url(review), {"at": "5:00", "body": "x"}, HTTP_ACCEPT="application/json")
     assert as_json.status_code == 400 and "02:00" in as_json.json()["error"]
     with pytest.raises(ResearchError):
-        svc.comment_add(review=review, user=people.member, at=-1, body="x")
+        comment_add(review=review, user=people.member, at=-1, body="x")
     assert not ReviewComment.objects.exists()
     # the very end is a moment of the video
-    svc.comment_add(review=review, user=people.member, at="02:00", body="总结到位。")
+    comment_add(review=review, user=people.member, at="02:00", body="总结到位。")
 
 
 def test_empty_and_oversized_comments_are_refused(people, review):
     with pytest.raises(ResearchError, match="Write a comment"):
-        svc.comment_add(review=review, user=people.member, at="00:10", body="   ")
+        comment_add(review=review, user=people.member, at="00:10", body="   ")
     with pytest.raises(ResearchError, match="at most 2000"):
-        svc.comment_add(review=review, user=people.member, at="00:10", body="很" * 2001)
-    svc.comment_add(review=review, user=people.member, at="00:10", body="很" * 2000)
+        comment_add(review=review, user=people.member, at="00:10", body="很" * 2001)
+    comment_add(review=review, user=people.member, at="00:10", body="很" * 2000)
 
 
 def test_a_point_of_another_scale_is_refused(people, review):
     other = ObservationScale.objects.create(name="另一张表")
     point = ScalePoint.objects.create(scale=other, dimension="d", label="l")
     with pytest.raises(ResearchError, match="not on this review"):
-        svc.comment_add(review=review, user=people.member, at="00:10", body="x", point=point)
+        comment_add(review=review, user=people.member, at="00:10", body="x", point=point)
 
 
 def test_a_non_member_gets_404_and_sees_no_comment(client, people, review):
-    svc.comment_add(review=review, user=people.guest, at="01:30", body="秘密的评语")
-    record = svc.record_save(observer=people.member, review=review, scores={}, submit=False)
+    comment_add(review=review, user=people.guest, at="01:30", body="秘密的评语")
+    record = record_save(observer=people.member, review=review, scores={}, submit=False)
     client.force_login(people.outsider)
     urls = [
         reverse("research:reviews", args=[people.group.pk]),
@@ -312,7 +295,7 @@ def test_observers_see_the_others_scores_only_after_submitting_their_own(english
     assert 'value="7" checked' in bad.content.decode()
     assert ObservationRecord.objects.get(observer=people.guest).submitted_at is None
     with pytest.raises(ResearchError):
-        svc.record_save(observer=people.guest, review=review, scores={point.pk: 6})
+        record_save(observer=people.guest, review=review, scores={point.pk: 6})
 
     # the member, already submitted, does not see the guest's draft
     client.force_login(people.member)
@@ -335,8 +318,8 @@ def test_observers_see_the_others_scores_only_after_submitting_their_own(english
 
 
 def test_the_reviewed_teacher_who_does_not_score_sees_the_summary(client, people, review):
-    svc.record_save(observer=people.member, review=review, scores={p.pk: 3 for p in review.scale.points.all()},
-                    submit=True)
+    record_save(observer=people.member, review=review, scores={p.pk: 3 for p in review.scale.points.all()},
+                submit=True)
     client.force_login(people.leader)  # the teacher of the lesson
     html = client.get(page(review)).content.decode()
     assert 'id="score-summary"' in html and 'id="score-form"' not in html

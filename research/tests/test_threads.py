@@ -4,8 +4,8 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from research import services
 from research.models import Notification, Post, PostAttachment, Thread
+from research.services.threads import post_create, thread_create
 
 pytestmark = pytest.mark.django_db
 
@@ -26,7 +26,7 @@ HOSTILE = [
 
 @pytest.fixture
 def thread(people):
-    return services.thread_create(group=people.group, author=people.leader, title="第三单元集体备课", body="大家好")
+    return thread_create(group=people.group, author=people.leader, title="第三单元集体备课", body="大家好")
 
 
 def post(client, thread, body, follow=False, **extra):
@@ -109,7 +109,7 @@ def test_read_and_unread(people, as_user, thread):
     member_client.get(reverse("research:thread", args=[thread.pk]))
     page = member_client.get(reverse("research:group", args=[people.group.pk])).content.decode()
     assert "unread" not in page.split('id="threads"')[1].split("</ul>")[0]
-    services.post_create(thread=thread, author=people.leader, body="新的安排")
+    post_create(thread=thread, author=people.leader, body="新的安排")
     page = member_client.get(reverse("research:group", args=[people.group.pk])).content.decode()
     assert 'class="resource unread"' in page
     member_client.get(reverse("research:thread", args=[thread.pk]))
@@ -140,7 +140,7 @@ def test_a_huge_attachment_is_refused_and_the_text_kept(people, as_user, thread,
 
 
 def test_a_non_member_sees_no_thread_post_or_search_hit(people, as_user, thread):
-    services.post_create(thread=thread, author=people.member, body="独一无二的暗号 XQ7")
+    post_create(thread=thread, author=people.member, body="独一无二的暗号 XQ7")
     outsider = as_user(people.outsider)
     assert outsider.get(reverse("research:thread", args=[thread.pk])).status_code == 404
     assert post(outsider, thread, "我也想说").status_code == 404

@@ -1,61 +1,28 @@
 """Scheduling a series, one occurrence's page (agenda, sign-in, minutes, thread), the leader's edit,
 move and cancel, and the iCalendar feeds."""
 import datetime
-import re
 
-from django import forms
 from django.contrib import messages
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
-from resources.models import Resource
-from resources.selectors import resource_visible_q
 
-from .. import services
 from ..calendar import calendar_ics, calendar_token, calendar_token_user
 from ..exceptions import ResearchError
-from ..models import Activity, ActivityKind, ActivitySeries, GroupMembership, ResearchGroup
-from ..selectors import activity_list_for_user, group_can_manage, group_can_read
-from .common import get_readable, group_or_404, login_required_here
-from .threads import thread_context
+from ..forms import ActivityEditForm, ScheduleForm
+from ..models import Activity, ResearchGroup
+from ..permissions import group_can_manage, group_can_read
+from ..selectors.activities import activity_list_for_user
+from ..services import activities as activity_services
+from .common import activity_page, get_readable, group_or_404, login_required_here
 
 FEED_PAST_DAYS = 120
-
-
-class ScheduleForm(forms.Form):
-    title = forms.CharField(label=gettext_lazy("Title"), max_length=200)
-    kind = forms.ChoiceField(label=gettext_lazy("Kind"), choices=ActivityKind.choices, initial=ActivityKind.SUBJECT_GROUP)
-    frequency = forms.ChoiceField(label=gettext_lazy("Repeats"), choices=ActivitySeries.Frequency.choices)
-    starts_on = forms.DateField(label=gettext_lazy("First date"), widget=forms.DateInput(attrs={"type": "date"}))
-    until = forms.DateField(label=gettext_lazy("Last date"), widget=forms.DateInput(attrs={"type": "date"}))
-    start_time = forms.TimeField(label=gettext_lazy("Start time"), widget=forms.TimeInput(attrs={"type": "time"}))
-    duration_minutes = forms.IntegerField(label=gettext_lazy("Duration (minutes)"), min_value=10, max_value=600, initial=90)
-    location = forms.CharField(label=gettext_lazy("Place"), max_length=200, required=False,
-                               help_text=gettext_lazy("A room, or the online meeting's link"))
-    agenda = forms.CharField(label=gettext_lazy("Agenda"), required=False, widget=forms.Textarea(attrs={"rows": 4}))
-    skip_dates = forms.CharField(
-        label=gettext_lazy("Dates to leave out"), required=False, widget=forms.Textarea(attrs={"rows": 2}),
-        help_text=gettext_lazy("Holidays and exam weeks: one date a line, like 2026-10-01"),
-    )
-
-    def clean_skip_dates(self):
-        dates = []
-        for line in self.cleaned_data["skip_dates"].replace(",", "\n").replace("，", "\n").splitlines():
-            line = line.strip()
-            if not line:
-                continue
-            try:
-                dates.append(datetime.date.fromisoformat(line))
-            except ValueError:
-                raise forms.ValidationError(_("“%(value)s” is not a date like 2026-10-01.") % {"value": line[:20]})
-        return dates
 
 
 @require_http_methods(["GET", "HEAD", "POST"])
@@ -69,7 +36,7 @@ def schedule(request, group_id):
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
-            series = services.series_create(group=group, user=request.user, **data)
+            series = activity_services.series_create(group=group, user=request.user, **data)
         except ResearchError as error:
             form.add_error(None, str(error))
         else:
@@ -91,28 +58,6 @@ def activity_detail(request, activity_id):
     return activity_page(request, _activity(request, activity_id))
 
 
-def activity_page(request, activity, *, draft="", error="", status=200):
-    """The occurrence's page; a post that failed comes back here with its text (`draft`) and the reason."""
-    signed = activity.sign_ins.filter(user=request.user).exists()
-    can_sign = not signed and services.activity_sign_in_is_open(activity=activity)
-    thread = services.activity_thread(activity=activity)
-    context = {
-        "group": activity.group,
-        "section": "home",
-        "activity": activity,
-        "is_leader": group_can_manage(user=request.user, group=activity.group),
-        "signed": signed,
-        "can_sign": can_sign,
-        "sign_ins": activity.sign_ins.select_related("user").order_by("signed_at"),
-        "resources": activity.resources.filter(resource_visible_q(request.user)),
-        "presenters": activity.presenters.all(),
-        "members": User.objects.filter(group_memberships__group=activity.group).order_by("full_name"),
-        "local_start": timezone.localtime(activity.starts_at),
-    }
-    context.update(thread_context(request, thread, draft=draft, error=error))
-    return render(request, "research/activity_detail.html", context, status=status)
-
-
 @require_POST
 @login_required_here
 def sign_in(request, activity_id):
@@ -123,9 +68,9 @@ def sign_in(request, activity_id):
             member = User.objects.filter(pk=int(member_id)).first()
             if member is None:
                 raise ResearchError(_("Choose a member of the group."))
-            services.activity_sign_in_record(activity=activity, user=request.user, member=member)
+            activity_services.activity_sign_in_record(activity=activity, user=request.user, member=member)
         else:
-            services.activity_sign_in(activity=activity, user=request.user)
+            activity_services.activity_sign_in(activity=activity, user=request.user)
     except ResearchError as error:
         messages.error(request, str(error))
     else:
@@ -137,25 +82,13 @@ def sign_in(request, activity_id):
 @login_required_here
 def activity_edit(request, activity_id):
     activity = _activity(request, activity_id)
-    member_ids = set(GroupMembership.objects.filter(group=activity.group).values_list("user_id", flat=True))
-    presenters = [int(v) for v in request.POST.getlist("presenters") if v.isdigit() and int(v) in member_ids]
-    units = request.POST.get("units", "")
-    resources = None
-    if "resources" in request.POST:
-        # Resource links or numbers, one a line; only what the leader may see in the library is linked.
-        wanted = {int(n) for n in re.findall(r"(?:/resources/)?(\d{1,9})(?:/|\b)", request.POST["resources"])}
-        resources = list(Resource.objects.filter(resource_visible_q(request.user), pk__in=wanted))
-    services.activity_update(
-        activity=activity, user=request.user,
-        agenda=request.POST.get("agenda", activity.agenda),
-        minutes=request.POST.get("minutes"),
-        location=request.POST.get("location", activity.location),
-        # A checkbox and a multi-select send nothing when empty: only the full edit form changes them.
-        is_published=request.POST.get("is_published") == "on" if "edit_form" in request.POST else None,
-        presenters=presenters if "edit_form" in request.POST else None,
-        units=int(units) if units.isdigit() and 0 < int(units) < 100 else None,
-        resources=resources,
-    )
+    form = ActivityEditForm(request.POST, activity=activity, user=request.user)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            for error in errors:
+                messages.error(request, error)
+        return redirect("research:activity", activity.pk)
+    activity_services.activity_update(activity=activity, user=request.user, **form.activity_changes())
     messages.success(request, _("Saved."))
     return redirect("research:activity", activity.pk)
 
@@ -171,7 +104,8 @@ def activity_move(request, activity_id):
         messages.error(request, _("“%(value)s” is not a date and time. Pick one in the field.") % {"value": raw[:30]})
         return redirect("research:activity", activity.pk)
     try:
-        services.activity_move(activity=activity, user=request.user, starts_at=starts_at, note=request.POST.get("note", ""))
+        activity_services.activity_move(activity=activity, user=request.user, starts_at=starts_at,
+                                        note=request.POST.get("note", ""))
     except ResearchError as error:
         messages.error(request, str(error))
     else:
@@ -183,7 +117,7 @@ def activity_move(request, activity_id):
 @login_required_here
 def activity_cancel(request, activity_id):
     activity = _activity(request, activity_id)
-    services.activity_cancel(activity=activity, user=request.user, note=request.POST.get("note", ""))
+    activity_services.activity_cancel(activity=activity, user=request.user, note=request.POST.get("note", ""))
     messages.success(request, _("Cancelled. Sign-ins are kept on record; members have been told."))
     return redirect("research:activity", activity.pk)
 

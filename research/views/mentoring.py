@@ -11,10 +11,18 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .. import mentoring as svc
-from ..exceptions import NotAllowedError, ResearchError
+from ..exceptions import MentoringError, ResearchError
 from ..models import Mentorship
-from ..selectors import group_can_manage, group_member_list
+from ..permissions import (
+    group_can_manage,
+    mentorship_can_log,
+    mentorship_can_manage,
+    mentorship_can_read,
+    require_mentorship_creator,
+)
+from ..selectors import mentoring as mentoring_selectors
+from ..selectors.groups import group_member_list
+from ..services import mentoring as mentoring_services
 from .common import group_or_404 as _group
 from .common import login_required_here
 from .common import pick as _pick
@@ -22,7 +30,7 @@ from .common import pick as _pick
 
 def _mentorship(request, mentorship_id):
     mentorship = Mentorship.objects.select_related("mentor", "group").filter(pk=mentorship_id).first()
-    if mentorship is None or not svc.mentorship_can_read(user=request.user, mentorship=mentorship):
+    if mentorship is None or not mentorship_can_read(user=request.user, mentorship=mentorship):
         raise Http404
     return mentorship
 
@@ -33,7 +41,7 @@ def mentoring(request, group_id):
     group = _group(request, group_id)
     return render(request, "research/mentoring_list.html", {
         "group": group, "section": "mentoring",
-        "mentorships": svc.mentorship_list(group=group),
+        "mentorships": mentoring_selectors.mentorship_list(group=group),
         "can_create": group_can_manage(user=request.user, group=group),
     })
 
@@ -42,8 +50,7 @@ def mentoring(request, group_id):
 @login_required_here
 def mentorship_new(request, group_id):
     group = _group(request, group_id)
-    if not group_can_manage(user=request.user, group=group):
-        raise NotAllowedError(_("Only the group's leader can set up a mentorship. Ask them to add it."))
+    require_mentorship_creator(user=request.user, group=group)
     members = list(group_member_list(group=group))
     values = {"mentor": "", "starts_on": timezone.localdate().isoformat(), "ends_on": "", "goals": ""}
     roles = {}
@@ -55,8 +62,8 @@ def mentorship_new(request, group_id):
         ends_on = parse_date(values["ends_on"]) if values["ends_on"] else None
         try:
             if values["starts_on"] and starts_on is None or values["ends_on"] and ends_on is None:
-                raise svc.MentoringError(_("A date is not a date; pick it again."))
-            mentorship = svc.mentorship_create(
+                raise MentoringError(_("A date is not a date; pick it again."))
+            mentorship = mentoring_services.mentorship_create(
                 group=group, user=request.user, mentor=_pick(members, values["mentor"]),
                 starts_on=starts_on, ends_on=ends_on, goals=values["goals"],
                 direct=[m for m in members if roles.get(str(m.pk)) == "direct"],
@@ -73,7 +80,7 @@ def mentorship_new(request, group_id):
 
 
 def _mentorship_page(request, mentorship, *, log_values=None, log_error="", add_error="", status=200):
-    direct, radiated = svc.mentorship_apprentices(mentorship=mentorship)
+    direct, radiated = mentoring_selectors.mentorship_apprentices(mentorship=mentorship)
     candidates = []
     if mentorship.group_id:
         taken = {a.apprentice_id for a in direct + radiated} | {mentorship.mentor_id}
@@ -82,11 +89,11 @@ def _mentorship_page(request, mentorship, *, log_values=None, log_error="", add_
         "frame": "research/group_base.html" if mentorship.group_id else "research/mentorship_frame.html",
         "group": mentorship.group, "section": "mentoring",
         "mentorship": mentorship, "direct": direct, "radiated": radiated,
-        "logs": svc.guidance_logs(mentorship=mentorship),
-        "apprentices": svc.apprentice_views(mentorship=mentorship, viewer=request.user),
-        "can_log": svc.mentorship_can_log(user=request.user, mentorship=mentorship),
-        "can_manage": svc.mentorship_can_manage(user=request.user, mentorship=mentorship),
-        "direct_full": len(direct) >= svc.MAX_DIRECT,
+        "logs": mentoring_selectors.guidance_logs(mentorship=mentorship),
+        "apprentices": mentoring_selectors.apprentice_views(mentorship=mentorship, viewer=request.user),
+        "can_log": mentorship_can_log(user=request.user, mentorship=mentorship),
+        "can_manage": mentorship_can_manage(user=request.user, mentorship=mentorship),
+        "direct_full": len(direct) >= mentoring_services.MAX_DIRECT,
         "candidates": candidates,
         "log_values": log_values or {"month": timezone.localdate().strftime("%Y-%m"), "apprentice": "", "content": ""},
         "log_error": log_error,
@@ -111,9 +118,10 @@ def guidance_new(request, mentorship_id):
                            if str(a.apprentice_id) == values["apprentice"]), None)
     try:
         if values["apprentice"] and apprentice is None:
-            raise svc.MentoringError(_("That person is not an apprentice of this mentorship; choose again."))
-        log = svc.guidance_log_add(mentorship=mentorship, user=request.user, month=svc.month_parse(values["month"]),
-                                   content=values["content"], apprentice=apprentice)
+            raise MentoringError(_("That person is not an apprentice of this mentorship; choose again."))
+        log = mentoring_services.guidance_log_add(
+            mentorship=mentorship, user=request.user, month=mentoring_services.month_parse(values["month"]),
+            content=values["content"], apprentice=apprentice)
     except ResearchError as error:
         return _mentorship_page(request, mentorship, log_values=values, log_error=str(error), status=400)
     messages.success(request, _("The guidance log is saved."))
@@ -128,8 +136,8 @@ def apprentice_add(request, mentorship_id):
     if mentorship.group_id:
         apprentice = _pick(list(group_member_list(group=mentorship.group)), request.POST.get("apprentice", ""))
     try:
-        svc.apprentice_add(mentorship=mentorship, user=request.user, apprentice=apprentice,
-                           is_direct=request.POST.get("kind") == "direct")
+        mentoring_services.apprentice_add(mentorship=mentorship, user=request.user, apprentice=apprentice,
+                                          is_direct=request.POST.get("kind") == "direct")
     except ResearchError as error:
         return _mentorship_page(request, mentorship, add_error=str(error), status=400)
     return redirect(reverse("research:mentorship", args=[mentorship.pk]) + "#apprentices")

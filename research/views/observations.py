@@ -13,10 +13,11 @@ from django.views.decorators.http import require_http_methods, require_safe
 
 from resources.models import Subject
 
-from .. import reviews as svc
-from ..exceptions import ResearchError
+from ..exceptions import IncompleteRecordError, ResearchError
 from ..models import ObservationScale
-from ..selectors import group_member_list
+from ..selectors import observations as observation_selectors
+from ..selectors.groups import group_member_list
+from ..services import observations as observation_services
 from .common import group_or_404 as _group
 from .common import login_required_here
 from .reviews import score_fields
@@ -28,13 +29,13 @@ FIELDS = ("teacher", "teacher_name", "lesson_title", "subject", "observed_on", "
 @login_required_here
 def observation_list(request, group_id):
     group = _group(request, group_id)
-    records = list(svc.observation_list(group=group, user=request.user)[:200])
+    records = list(observation_selectors.observation_list(group=group, user=request.user)[:200])
     return render(request, "research/observation_list.html", {
         "group": group,
         "section": "observations",
         "drafts": [r for r in records if r.submitted_at is None],
         "records": [r for r in records if r.submitted_at is not None],
-        "totals": svc.observation_totals_per_teacher(group=group, user=request.user),
+        "totals": observation_selectors.observation_totals_per_teacher(group=group, user=request.user),
     })
 
 
@@ -44,7 +45,7 @@ def _form(request, *, group, record=None):
     subjects = list(Subject.objects.all())
     scales = list(ObservationScale.objects.all())
     if record is not None:
-        saved = svc.record_scores(record)
+        saved = observation_selectors.record_scores(record)
         values = {
             "teacher": str(record.teacher_id or ""), "teacher_name": record.teacher_name,
             "lesson_title": record.lesson_title, "subject": str(record.subject_id or ""),
@@ -54,7 +55,7 @@ def _form(request, *, group, record=None):
         score_notes = {pk: s.note for pk, s in saved.items() if s.note}
         scale = record.scale
     else:
-        scale = svc.scale_default()
+        scale = observation_services.scale_default()
         values = {"teacher": "", "teacher_name": "", "lesson_title": "",
                   "subject": str(group.subject_id or ""), "observed_on": timezone.localdate().isoformat(),
                   "scale": str(scale.pk), "notes": ""}
@@ -68,7 +69,7 @@ def _form(request, *, group, record=None):
         values = {key: (request.POST.get(key) or "").strip() for key in FIELDS}
         if record is None:
             scale = next((s for s in scales if str(s.pk) == values["scale"]), scale)
-        typed = svc.scores_from_form(scale=scale, data=request.POST)
+        typed = observation_services.scores_from_form(scale=scale, data=request.POST)
         score_values, score_notes = typed.scores, typed.notes
         errors = list(typed.errors)
         teacher = None
@@ -93,10 +94,10 @@ def _form(request, *, group, record=None):
                         teacher_name=values["teacher_name"], lesson_title=values["lesson_title"], subject=subject,
                         observed_on=observed_on, notes=values["notes"], scores=typed.scores, point_notes=typed.notes)
             try:
-                saved_record = svc.record_save(submit=submit, **save)
-            except svc.IncompleteRecordError as err:
+                saved_record = observation_services.record_save(submit=submit, **save)
+            except IncompleteRecordError as err:
                 try:
-                    saved_record = svc.record_save(submit=False, **save)
+                    saved_record = observation_services.record_save(submit=False, **save)
                 except ResearchError as draft_err:
                     errors.append(str(draft_err))
                 else:
@@ -128,7 +129,7 @@ def observation_new(request, group_id):
 @login_required_here
 def observation_edit(request, record_id):
     """Go on with my draft. A submitted record, or someone else's, cannot be edited."""
-    record = svc.observation_get_readable(record_id=record_id, user=request.user)
+    record = observation_selectors.observation_get_readable(record_id=record_id, user=request.user)
     if record is None or record.observer_id != request.user.pk:
         raise Http404
     if record.review_id:
@@ -142,13 +143,13 @@ def observation_edit(request, record_id):
 @require_safe
 @login_required_here
 def observation_detail(request, record_id):
-    record = svc.observation_get_readable(record_id=record_id, user=request.user)
+    record = observation_selectors.observation_get_readable(record_id=record_id, user=request.user)
     if record is None:
         raise Http404
-    scored = svc.observation_records_scored_one(record)
-    saved = svc.record_scores(record)
+    scored = observation_selectors.observation_records_scored_one(record)
+    saved = observation_selectors.record_scores(record)
     dimensions = []
-    for dimension in svc.scale_dimensions(record.scale):
+    for dimension in observation_selectors.scale_dimensions(record.scale):
         dimensions.append({"name": dimension.name, "points": [
             {"point": p, "score": saved[p.pk].score if p.pk in saved else None,
              "note": saved[p.pk].note if p.pk in saved else ""} for p in dimension.points]})

@@ -9,11 +9,17 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from .. import polishing as svc
-from ..exceptions import NotAllowedError, ResearchError
+from resources.models import Resource
+
+from ..exceptions import ResearchError
 from ..models import LessonReview, OpenPoint, ParallelLessons, PolishingRecord, PolishingRound
-from ..selectors import group_member_list
-from .common import group_or_404 as _group, pick as _pick, get_readable, login_required_here
+from ..permissions import record_can_add_rounds, require_round_editor
+from ..selectors import polishing as polishing_selectors
+from ..selectors.groups import group_member_list
+from ..services import polishing as polishing_services
+from .common import get_readable, login_required_here
+from .common import group_or_404 as _group
+from .common import pick as _pick
 
 
 def _record(request, record_id):
@@ -26,10 +32,10 @@ def _list_page(request, group, *, record_values=None, record_error="", parallel_
     return render(request, "research/polishing_list.html", {
         "group": group,
         "section": "polishing",
-        "records": svc.polishing_list(group=group),
-        "parallels": svc.parallel_list(group=group),
+        "records": polishing_selectors.polishing_list(group=group),
+        "parallels": polishing_selectors.parallel_list(group=group),
         "members": list(group_member_list(group=group)),
-        "resource_choices": svc.resource_choices(user=request.user),
+        "resource_choices": polishing_selectors.resource_choices(user=request.user),
         "record_values": record_values or {"title": "", "teacher": str(request.user.pk)},
         "record_error": record_error,
         "parallel_values": parallel_values or {"title": "", "design_a": "", "design_b": "", "notes": ""},
@@ -50,7 +56,7 @@ def polishing_new(request, group_id):
     values = {key: request.POST.get(key, "").strip() for key in ("title", "teacher")}
     teacher = _pick(list(group_member_list(group=group)), values["teacher"]) if values["teacher"] else None
     try:
-        record = svc.polishing_record_create(group=group, user=request.user, title=values["title"], teacher=teacher)
+        record = polishing_services.polishing_record_create(group=group, user=request.user, title=values["title"], teacher=teacher)
     except ResearchError as error:
         return _list_page(request, group, record_values=values, record_error=str(error), status=400)
     return redirect("research:polishing", record.pk)
@@ -59,17 +65,15 @@ def polishing_new(request, group_id):
 @require_POST
 @login_required_here
 def parallel_new(request, group_id):
-    from resources.models import Resource
-
     group = _group(request, group_id)
     values = {key: request.POST.get(key, "").strip() for key in ("title", "design_a", "design_b", "notes")}
     designs = []
     for key in ("design_a", "design_b"):
-        pk = svc.resource_id_from_text(values[key])
+        pk = polishing_services.resource_id_from_text(values[key])
         designs.append(Resource.objects.filter(pk=pk).first() if pk else None)
     try:
-        parallel = svc.parallel_create(group=group, user=request.user, title=values["title"], design_a=designs[0],
-                                       design_b=designs[1], notes=values["notes"])
+        parallel = polishing_services.parallel_create(group=group, user=request.user, title=values["title"],
+                                                      design_a=designs[0], design_b=designs[1], notes=values["notes"])
     except ResearchError as error:
         return _list_page(request, group, parallel_values=values, parallel_error=str(error), status=400)
     return redirect("research:parallel", parallel.pk)
@@ -78,14 +82,14 @@ def parallel_new(request, group_id):
 # -- a record and its rounds -------------------------------------------------------------------
 
 def _record_page(request, record, number=None, *, point_error="", point_draft="", status=200):
-    rounds = svc.polishing_rounds(record=record)
+    rounds = polishing_selectors.polishing_rounds(record=record)
     current = rounds[-1] if rounds else None
     if number is not None:
         current = next((r for r in rounds if r.number == number), None)
         if current is None:
             raise Http404
     previous = next((r for r in rounds if current and r.number == current.number - 1), None)
-    diff = svc.round_diff(polishing_round=current, previous=previous) if current else None
+    diff = polishing_selectors.round_diff(polishing_round=current, previous=previous) if current else None
     return render(request, "research/polishing_detail.html", {
         "group": record.group,
         "section": "polishing",
@@ -95,12 +99,12 @@ def _record_page(request, record, number=None, *, point_error="", point_draft=""
         "previous": previous,
         "next_round": next((r for r in rounds if current and r.number == current.number + 1), None),
         "diff": diff,
-        "diff_counts": svc.diff_counts(diff) if diff is not None else None,
-        "points": svc.round_points(polishing_round=current) if current else None,
-        "can_edit": svc.record_can_add_rounds(user=request.user, record=record),
+        "diff_counts": polishing_selectors.diff_counts(diff) if diff is not None else None,
+        "points": polishing_selectors.round_points(polishing_round=current) if current else None,
+        "can_edit": record_can_add_rounds(user=request.user, record=record),
         "point_error": point_error,
         "point_draft": point_draft,
-        "point_max": svc.POINT_MAX,
+        "point_max": polishing_services.POINT_MAX,
     }, status=status)
 
 
@@ -121,13 +125,12 @@ ROUND_FIELDS = ("taught_on", "lesson_plan", "summary", "asset", "review", "point
 
 def _round_form(request, record, polishing_round=None):
     """The form to add trial N+1 (the previous plan copied in, to edit) or to change a round."""
-    if not svc.record_can_add_rounds(user=request.user, record=record):
-        raise NotAllowedError(_("Only the teacher of this lesson or the group's leader can add or change its rounds."))
-    videos = list(svc.videos_for_rounds(record=record, user=request.user))
+    require_round_editor(user=request.user, record=record)
+    videos = list(polishing_selectors.videos_for_rounds(record=record, user=request.user))
     if polishing_round is not None and polishing_round.asset_id and all(v.pk != polishing_round.asset_id for v in videos):
         videos.insert(0, polishing_round.asset)
-    reviews = list(svc.reviews_for_rounds(group=record.group))
-    rounds = svc.polishing_rounds(record=record)
+    reviews = list(polishing_selectors.reviews_for_rounds(group=record.group))
+    rounds = polishing_selectors.polishing_rounds(record=record)
     if polishing_round is not None:
         values = {"taught_on": polishing_round.taught_on.isoformat() if polishing_round.taught_on else "",
                   "lesson_plan": polishing_round.lesson_plan, "summary": polishing_round.summary,
@@ -154,14 +157,14 @@ def _round_form(request, record, polishing_round=None):
         if not error:
             try:
                 if polishing_round is None:
-                    polishing_round = svc.polishing_round_add(
+                    polishing_round = polishing_services.polishing_round_add(
                         record=record, user=request.user, taught_on=taught_on, lesson_plan=values["lesson_plan"],
                         summary=values["summary"], asset=asset, review=review, points=values["points"].splitlines())
                     messages.success(request, _("Trial %(n)d is saved.") % {"n": polishing_round.number})
                 else:
-                    svc.polishing_round_update(polishing_round=polishing_round, user=request.user, taught_on=taught_on,
-                                               lesson_plan=values["lesson_plan"], summary=values["summary"],
-                                               asset=asset, review=review)
+                    polishing_services.polishing_round_update(
+                        polishing_round=polishing_round, user=request.user, taught_on=taught_on,
+                        lesson_plan=values["lesson_plan"], summary=values["summary"], asset=asset, review=review)
                     messages.success(request, _("Trial %(n)d is saved.") % {"n": polishing_round.number})
             except ResearchError as exc:
                 error = str(exc)
@@ -196,7 +199,7 @@ def point_new(request, round_id):
                                    user=request.user, group_of=lambda r: r.record.group, pk=round_id)
     text = request.POST.get("text", "")
     try:
-        point = svc.point_raise(polishing_round=polishing_round, user=request.user, text=text)
+        point = polishing_services.point_raise(polishing_round=polishing_round, user=request.user, text=text)
     except ResearchError as error:
         return _record_page(request, polishing_round.record, polishing_round.number, point_error=str(error),
                             point_draft=text, status=400)
@@ -218,7 +221,7 @@ def point_resolve(request, point_id):
     if polishing_round is None:
         raise Http404
     try:
-        svc.point_resolve(point=point, polishing_round=polishing_round, user=request.user)
+        polishing_services.point_resolve(point=point, polishing_round=polishing_round, user=request.user)
     except ResearchError as error:
         messages.error(request, str(error))
     return redirect(reverse("research:polishing_round", args=[point.record_id, polishing_round.number]) + f"#point-{point.pk}")
@@ -229,7 +232,7 @@ def point_resolve(request, point_id):
 def point_reopen(request, point_id):
     point = _point(request, point_id)
     number = point.resolved_in.number if point.resolved_in_id else point.raised_in.number
-    svc.point_reopen(point=point, user=request.user)
+    polishing_services.point_reopen(point=point, user=request.user)
     return redirect(reverse("research:polishing_round", args=[point.record_id, number]) + f"#point-{point.pk}")
 
 
@@ -244,5 +247,5 @@ def parallel_detail(request, parallel_id):
     ), user=request.user, pk=parallel_id)
     return render(request, "research/parallel_detail.html", {
         "group": parallel.group, "section": "polishing", "parallel": parallel,
-        "designs": svc.parallel_designs(parallel=parallel, user=request.user),
+        "designs": polishing_selectors.parallel_designs(parallel=parallel, user=request.user),
     })

@@ -3,7 +3,7 @@ its time-coded comments (a timeline of markers and a list that jumps the player)
 
 Comments post as a plain form (redirect back) or, from the page's script, to the same address asking
 for JSON. Scores of other observers appear only once the reader has submitted theirs
-(research.reviews.review_scoring); the JSON answers follow the same rule.
+(research.selectors.reviews.review_scoring); the JSON answers follow the same rule.
 """
 from django.contrib import messages
 from django.http import JsonResponse
@@ -12,13 +12,20 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from search.text import bounded_query
+from media_pipeline.models import MediaAsset
+from resources.models import Resource
+from core.text import bounded_query
 
-from .. import reviews as svc
-from ..exceptions import ResearchError
+from ..exceptions import IncompleteRecordError, ResearchError
 from ..models import LessonReview, ObservationScale, ScalePoint
-from ..selectors import group_member_list
-from .common import group_or_404 as _group, get_readable, login_required_here
+from ..moments import moment_label
+from ..selectors import reviews as review_selectors
+from ..selectors.groups import group_member_list
+from ..selectors.observations import record_scores, scale_dimensions
+from ..services import reviews as review_services
+from ..services.observations import record_save, scale_default, scores_from_form
+from .common import get_readable, login_required_here
+from .common import group_or_404 as _group
 
 
 def _wants_json(request):
@@ -37,7 +44,7 @@ def score_fields(*, scale, values=None, notes=None):
     research/observation_score_fields.html."""
     values, notes = values or {}, notes or {}
     dimensions = []
-    for dimension in svc.scale_dimensions(scale):
+    for dimension in scale_dimensions(scale):
         dimensions.append({
             "name": dimension.name,
             "points": [{
@@ -55,7 +62,7 @@ def score_fields(*, scale, values=None, notes=None):
 def review_list(request, group_id):
     group = _group(request, group_id)
     return render(request, "research/review_list.html", {
-        "group": group, "section": "reviews", "reviews": svc.review_list(group=group),
+        "group": group, "section": "reviews", "reviews": review_selectors.review_list(group=group),
     })
 
 
@@ -64,20 +71,17 @@ def review_list(request, group_id):
 def review_new(request, group_id):
     """Choose one of my ready videos, or a video resource I can see, and the teacher of the lesson."""
     group = _group(request, group_id)
-    from media_pipeline.models import MediaAsset
-    from resources.models import Resource
-
     query = bounded_query(request.GET.get("q"))
     activity_id = request.POST.get("activity") or request.GET.get("activity") or ""
     activity = group.activities.filter(pk=int(activity_id)).first() if activity_id.isdigit() else None
-    assets, resources = svc.review_video_choices(user=request.user, query=query)
+    assets, resources = review_selectors.review_video_choices(user=request.user, query=query)
     for asset in assets:
         asset.key = f"asset-{asset.pk}"
     for resource in resources:
         resource.key = f"resource-{resource.pk}"
     members = list(group_member_list(group=group))
     scales = list(ObservationScale.objects.all())
-    default_scale = svc.scale_default()
+    default_scale = scale_default()
     values = {"video": "", "title": "", "teacher": "", "scale": str(default_scale.pk)}  # the teacher is chosen, never assumed
     if request.GET.get("asset"):
         values["video"] = f"asset-{request.GET['asset']}"
@@ -97,8 +101,8 @@ def review_new(request, group_id):
         try:
             if asset is None and resource is None:
                 raise ResearchError(_("Choose the video of the lesson to review."))
-            review = svc.review_create(group=group, user=request.user, title=values["title"], asset=asset,
-                                       resource=resource, teacher=teacher, scale=scale, activity=activity)
+            review = review_services.review_create(group=group, user=request.user, title=values["title"], asset=asset,
+                                                   resource=resource, teacher=teacher, scale=scale, activity=activity)
         except ResearchError as err:
             error = str(err)
         else:
@@ -112,10 +116,10 @@ def review_new(request, group_id):
 def _detail_context(request, review, *, comment_values=None, comment_error=None, score_values=None,
                     score_notes=None, general_notes=None, score_errors=None):
     duration = review.asset.duration or 0
-    comments = svc.comments_on_timeline(svc.review_comments(review=review), duration=duration)
-    scoring = svc.review_scoring(review=review, user=request.user)
+    comments = review_selectors.comments_on_timeline(review_selectors.review_comments(review=review), duration=duration)
+    scoring = review_selectors.review_scoring(review=review, user=request.user)
     if score_values is None and scoring.own is not None:
-        saved = svc.record_scores(scoring.own)
+        saved = record_scores(scoring.own)
         score_values = {pk: s.score for pk, s in saved.items()}
         score_notes = {pk: s.note for pk, s in saved.items() if s.note}
         general_notes = scoring.own.notes
@@ -128,13 +132,13 @@ def _detail_context(request, review, *, comment_values=None, comment_error=None,
         "review": review,
         "asset": review.asset,
         "duration": duration,
-        "duration_label": svc.moment_label(duration),
+        "duration_label": moment_label(duration),
         "comments": comments,
         "points": list(ScalePoint.objects.filter(scale=review.scale).order_by("position", "id")),
-        "dimensions": svc.scale_dimensions(review.scale),
+        "dimensions": scale_dimensions(review.scale),
         "comment_values": comment_values or {"at": "", "body": "", "point": ""},
         "comment_error": comment_error,
-        "comment_max": svc.COMMENT_MAX_CHARS,
+        "comment_max": review_services.COMMENT_MAX_CHARS,
         "scoring": scoring,
         "score_dimensions": score_fields(scale=review.scale, values=score_values, notes=score_notes),
         "general_notes": general_notes or "",
@@ -159,7 +163,7 @@ def review_comments(request, review_id):
     review = _review(request, review_id)
     if request.method != "POST":
         return JsonResponse({"duration": review.asset.duration,
-                             "comments": [svc.comment_as_json(c) for c in svc.review_comments(review=review)]})
+                             "comments": [review_selectors.comment_as_json(c) for c in review_selectors.review_comments(review=review)]})
     values = {key: request.POST.get(key) or "" for key in ("at", "body", "point")}
     point = None
     if values["point"]:
@@ -168,14 +172,14 @@ def review_comments(request, review_id):
     try:
         if values["point"] and point is None:
             raise ResearchError(_("That observation point is not on this review's scale; choose another or none."))
-        comment = svc.comment_add(review=review, user=request.user, at=values["at"], body=values["body"], point=point)
+        comment = review_services.comment_add(review=review, user=request.user, at=values["at"], body=values["body"], point=point)
     except ResearchError as err:
         if _wants_json(request):
             return JsonResponse({"error": str(err)}, status=400)
         context = _detail_context(request, review, comment_values=values, comment_error=str(err))
         return render(request, "research/review_detail.html", context, status=400)
     if _wants_json(request):
-        return JsonResponse({"comment": svc.comment_as_json(comment)}, status=201)
+        return JsonResponse({"comment": review_selectors.comment_as_json(comment)}, status=201)
     return redirect(reverse("research:review", args=[review.pk]) + f"#comment-{comment.pk}")
 
 
@@ -184,7 +188,7 @@ def review_comments(request, review_id):
 def review_score(request, review_id):
     """Save my scores of the lesson as a draft, or submit them (then I see everyone's)."""
     review = _review(request, review_id)
-    typed = svc.scores_from_form(scale=review.scale, data=request.POST)
+    typed = scores_from_form(scale=review.scale, data=request.POST)
     notes = (request.POST.get("notes") or "").strip()
     submit = request.POST.get("action") == "submit"
 
@@ -197,10 +201,10 @@ def review_score(request, review_id):
         return again(typed.errors)
     save = dict(observer=request.user, review=review, scores=typed.scores, point_notes=typed.notes, notes=notes)
     try:
-        svc.record_save(submit=submit, **save)
-    except svc.IncompleteRecordError as err:
+        record_save(submit=submit, **save)
+    except IncompleteRecordError as err:
         try:
-            svc.record_save(submit=False, **save)
+            record_save(submit=False, **save)
         except ResearchError as draft_err:
             return again([str(draft_err)])
         messages.warning(request, f"{err} {_('What you gave was kept as a draft.')}")
@@ -219,5 +223,5 @@ def review_score(request, review_id):
 def review_scores(request, review_id):
     """The scores part of the page as JSON, under the same blind rule."""
     review = _review(request, review_id)
-    scoring = svc.review_scoring(review=review, user=request.user)
-    return JsonResponse(svc.review_scoring_as_json(scoring, user=request.user))
+    scoring = review_selectors.review_scoring(review=review, user=request.user)
+    return JsonResponse(review_selectors.review_scoring_as_json(scoring, user=request.user))

@@ -1,48 +1,19 @@
 """Threads: reading (marks read), posting from a phone (text, files, quote, @mentions), a new thread,
 files for members only, and the notifications page."""
-import uuid
-
 from django.contrib import messages
-from django.db.models import Prefetch
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from protected_media.access import post_attachment_file
-from protected_media.sending import send_file
+from research.files import post_attachment_file
+from core.sending import send_file
 
-from .. import services
 from ..exceptions import ResearchError
-from ..models import Notification, Post, PostAttachment, Thread
-from .common import get_readable, group_or_404, login_required_here
-
-MAX_FILES = 6
-
-
-def thread_context(request, thread, *, draft="", error=""):
-    """What a page with a thread shows: the posts with quotes and files, and the composer."""
-    posts = (
-        thread.posts.select_related("author", "quote", "quote__author")
-        .prefetch_related(Prefetch("attachments", queryset=PostAttachment.objects.order_by("id")))
-        .order_by("created_at", "id")
-    )
-    quote = None
-    quote_id = request.GET.get("quote", "")
-    if quote_id.isdigit():
-        quote = thread.posts.filter(pk=int(quote_id)).select_related("author").first()
-    read = thread.reads.filter(user=request.user).values_list("last_read_at", flat=True).first()
-    services.thread_mark_read(thread=thread, user=request.user)
-    return {
-        "thread": thread,
-        "posts": posts,
-        "first_unread_after": read,
-        "quote": quote,
-        "draft": draft,
-        "composer_error": error,
-        "client_key": uuid.uuid4().hex,
-        "max_files": MAX_FILES,
-    }
+from ..models import Post, PostAttachment, Thread
+from ..selectors.threads import notification_list
+from ..services.threads import notifications_mark_read, post_create, thread_create
+from .common import MAX_FILES, get_readable, group_or_404, login_required_here, thread_host_page
 
 
 def _thread(request, thread_id):
@@ -55,9 +26,7 @@ def thread_detail(request, thread_id):
     thread = _thread(request, thread_id)
     if thread.activity_id:
         return redirect(reverse("research:activity", args=[thread.activity_id]) + "#thread")
-    context = {"group": thread.group, "section": "threads"}
-    context.update(thread_context(request, thread))
-    return render(request, "research/thread_detail.html", context)
+    return thread_host_page(request, thread)
 
 
 @require_POST
@@ -68,17 +37,11 @@ def post_new(request, thread_id):
     quote_id = request.POST.get("quote", "")
     quote = Post.objects.filter(pk=int(quote_id), thread=thread).first() if quote_id.isdigit() else None
     try:
-        post, unknown = services.post_create(thread=thread, author=request.user, body=request.POST.get("body", ""),
-                                             quote=quote, files=files, client_key=request.POST.get("client_key", ""))
+        post, unknown = post_create(thread=thread, author=request.user, body=request.POST.get("body", ""),
+                                    quote=quote, files=files, client_key=request.POST.get("client_key", ""))
     except ResearchError as error:
         # Keep what was typed: the page comes back with the text in the box and the reason above it.
-        draft = request.POST.get("body", "")
-        if thread.activity_id:
-            from .activities import activity_page  # an activity's page hosts its thread
-            return activity_page(request, thread.activity, draft=draft, error=str(error), status=400)
-        context = {"group": thread.group, "section": "threads"}
-        context.update(thread_context(request, thread, draft=draft, error=str(error)))
-        return render(request, "research/thread_detail.html", context, status=400)
+        return thread_host_page(request, thread, draft=request.POST.get("body", ""), error=str(error), status=400)
     if unknown:
         messages.warning(request, _("Nobody in this group is called %(names)s, so no one was notified for that.")
                          % {"names": "、".join("@" + name for name in unknown[:5])})
@@ -94,9 +57,8 @@ def thread_new(request, group_id):
     error = ""
     if request.method == "POST":
         try:
-            thread = services.thread_create(group=group, author=request.user, title=request.POST.get("title", ""),
-                                            body=request.POST.get("body", ""),
-                                            files=request.FILES.getlist("files")[:MAX_FILES])
+            thread = thread_create(group=group, author=request.user, title=request.POST.get("title", ""),
+                                   body=request.POST.get("body", ""), files=request.FILES.getlist("files")[:MAX_FILES])
         except ResearchError as exc:
             error = str(exc)
         else:
@@ -119,7 +81,6 @@ def attachment_download(request, attachment_id):
 @login_required_here
 def notifications(request):
     if request.method == "POST":
-        services.notifications_mark_read(user=request.user)
+        notifications_mark_read(user=request.user)
         return redirect("research:notifications")
-    items = list(Notification.objects.filter(user=request.user).select_related("group")[:100])
-    return render(request, "research/notifications.html", {"items": items})
+    return render(request, "research/notifications.html", {"items": notification_list(user=request.user)})

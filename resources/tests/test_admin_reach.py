@@ -10,7 +10,7 @@ from wagtail.models import TaskState, WorkflowState
 
 from accounts.models import User
 from resources.models import Resource
-from resources.services import resource_submit_for_review
+from resources.services import resource_submit_for_moderation
 from tests.factories import ResourceFactory, SchoolFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -29,10 +29,10 @@ def schools():
         resource.save_revision(user=their_teacher, log_action=True)
         log(resource, "wagtail.edit", user=their_teacher)
         their[visibility.value] = resource
-    resource_submit_for_review(resource=their["school"], user=their_teacher)
+    resource_submit_for_moderation(resource=their["school"], user=their_teacher)
     own = ResourceFactory(title="本校课件甲", visibility="school", school=mine, uploaded_by=admin, live=True)
     own.save_revision(user=admin, log_action=True)
-    resource_submit_for_review(resource=own, user=admin)
+    resource_submit_for_moderation(resource=own, user=admin)
     return {"admin": admin, "their": their, "own": own}
 
 

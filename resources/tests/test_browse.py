@@ -252,9 +252,9 @@ def test_textbook_page_queries_do_not_grow_with_the_tree(client, django_assert_m
     book = make_book()
     for u in range(5):
         unit = make_node(book, f"第{u + 1}单元", kind=ChapterNode.Kind.UNIT, position=u)
-        for l in range(5):
-            lesson = make_node(book, f"{u * 5 + l + 1} 课文{u}{l}", unit, position=l)
-            make_node(book, f"篇{u}{l}", lesson, kind=ChapterNode.Kind.PIECE, position=0)
+        for n in range(5):
+            lesson = make_node(book, f"{u * 5 + n + 1} 课文{u}{n}", unit, position=n)
+            make_node(book, f"篇{u}{n}", lesson, kind=ChapterNode.Kind.PIECE, position=0)
             on(lesson)
             on(lesson).also_chapters.add(unit)
     client.force_login(UserFactory())

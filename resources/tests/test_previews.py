@@ -1,4 +1,5 @@
 """Page previews of documents: real files made in the test, real LibreOffice and poppler (marker `office`)."""
+import datetime
 import io
 import os
 import subprocess
@@ -7,10 +8,10 @@ from pathlib import Path
 import pytest
 from django.core.files import File
 from django.core.files.storage import default_storage
-from django.utils import translation
+from django.utils import timezone, translation
 from PIL import Image
 
-from resources import checks, previews
+from resources import checks, converters, documents
 from resources.exceptions import (
     CorruptFileError,
     EmptyFileError,
@@ -20,7 +21,15 @@ from resources.exceptions import (
     UnsupportedFileError,
 )
 from resources.models import Resource
-from resources.previews import PreviewJob, document_check, resource_preview_make, resource_preview_request
+from resources.documents import document_check
+from resources.previews import (
+    CLAIM_EXPIRES,
+    PreviewJob,
+    resource_preview_make,
+    resource_preview_request,
+    resource_preview_requeue,
+    resource_previews_stuck,
+)
 from resources.tasks import resource_preview_task, sweep_stuck_previews
 from tests.factories import ResourceFactory
 from tests.library_helpers import make_pdf, make_protected_pdf, make_pptx, make_zip, pptx_parts
@@ -28,11 +37,12 @@ from tests.library_helpers import make_pdf, make_protected_pdf, make_pptx, make_
 pytestmark = [pytest.mark.django_db]
 PENDING, READY, FAILED, NONE = (Resource.PreviewState.PENDING, Resource.PreviewState.READY,
                                 Resource.PreviewState.FAILED, Resource.PreviewState.NONE)
+LONG_AGO = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
 
 
 def resource_with(path: Path, filename=None, **fields) -> Resource:
     filename = filename or path.name
-    resource = ResourceFactory(original_filename=filename, format=previews.extension_of(filename), **fields)
+    resource = ResourceFactory(original_filename=filename, format=documents.extension_of(filename), **fields)
     with path.open("rb") as handle:
         resource.attachment.save(filename, File(handle))
     return resource
@@ -73,7 +83,7 @@ def test_document_check_accepts_real_documents_and_a_password_protected_pdf(tmp_
     Image.new("RGB", (10, 10)).save(tmp_path / "p.jpg")
     document_check(tmp_path / "p.png", "板书.png")
     document_check(tmp_path / "p.jpg", "板书.jpeg")
-    (tmp_path / "old.doc").write_bytes(previews.OLE2_MAGIC + b"\x00" * 504)
+    (tmp_path / "old.doc").write_bytes(documents.OLE2_MAGIC + b"\x00" * 504)
     document_check(tmp_path / "old.doc", "旧教案.doc")
     # A password keeps only the preview from being made: the file is still worth downloading.
     document_check(make_protected_pdf(tmp_path / "locked.pdf"), "加密.pdf")
@@ -179,7 +189,7 @@ def test_a_pptx_libreoffice_cannot_read_fails_with_a_clear_message(tmp_path, med
 def test_files_the_upload_check_refuses_fail_without_a_converter(tmp_path, media_root, monkeypatch, filename,
                                                                  content, error):
     ran = []
-    monkeypatch.setattr(previews, "_run", lambda args, **kw: ran.append(args))
+    monkeypatch.setattr(converters, "_run", lambda args, **kw: ran.append(args))
     path = tmp_path / "upload"
     path.write_bytes(content)
     resource = resource_with(path, filename)
@@ -263,7 +273,7 @@ def test_timeouts_are_retried_then_fail_with_the_timeout_message(tmp_path, media
         calls.append(args[0])
         raise subprocess.TimeoutExpired(args, timeout)
 
-    monkeypatch.setattr(previews, "_run", too_slow)
+    monkeypatch.setattr(converters, "_run", too_slow)
     resource = resource_with(make_pdf(tmp_path / "a.pdf", pages=1))
     resource_preview_request(resource=resource)
     # Eager Celery runs the retries at once (countdown ignored), unless it propagates errors: then the
@@ -294,12 +304,71 @@ def test_a_missing_converter_fails_at_once_and_says_it_is_not_the_file(tmp_path,
 def test_the_sweeper_queues_previews_left_pending_again(tmp_path, media_root, django_capture_on_commit_callbacks):
     resource = resource_with(make_pdf(tmp_path / "a.pdf", pages=1))
     resource_preview_request(resource=resource)  # its message is lost: never committed here
-    Resource.objects.filter(pk=resource.pk).update(preview_detail="queued 2020-01-01T00:00:00+00:00 gone:1")
+    Resource.objects.filter(pk=resource.pk).update(preview_queued_at=LONG_AGO)
     with django_capture_on_commit_callbacks(execute=True):
         assert sweep_stuck_previews() == [resource.pk]
     resource.refresh_from_db()
     assert resource.preview_state == READY
     assert sweep_stuck_previews() == []
+
+
+def test_the_claim_is_in_columns_and_the_sweeper_takes_back_only_a_dead_workers(tmp_path, media_root,
+                                                                                django_capture_on_commit_callbacks):
+    resource = resource_with(make_pdf(tmp_path / "a.pdf", pages=1))
+    resource_preview_request(resource=resource)
+    resource.refresh_from_db()
+    assert resource.preview_queued_at is not None and resource.preview_claimed_at is None
+    assert resource.preview_detail == "queued" and resource.preview_attempts == 0
+    job = PreviewJob(Resource.objects.get(pk=resource.pk))
+    assert job.claim()
+    resource.refresh_from_db()
+    assert resource.preview_claimed_at == job.claimed_at and resource.preview_claimed_by == job.worker
+    assert resource.preview_attempts == 1
+    assert list(resource_previews_stuck()) == [], "a live claim (and nothing was queued long ago)"
+    assert not PreviewJob(Resource.objects.get(pk=resource.pk)).claim()
+
+    # the worker died: its claim expires, the sweeper hands the work back, and another worker takes it
+    Resource.objects.filter(pk=resource.pk).update(preview_claimed_at=timezone.now() - CLAIM_EXPIRES * 2)
+    stuck = list(resource_previews_stuck())
+    assert [r.pk for r in stuck] == [resource.pk]
+    assert resource_preview_requeue(resource=stuck[0]) is True
+    with django_capture_on_commit_callbacks() as queued:
+        assert resource_preview_requeue(resource=stuck[0]) is False, "handed back already: no longer as it was read"
+    assert queued == []
+    resource.refresh_from_db()
+    assert resource.preview_claimed_at is None and resource.preview_claimed_by == ""
+    assert resource.preview_detail == "queued again by the sweeper"
+    assert PreviewJob(Resource.objects.get(pk=resource.pk)).claim()
+    assert Resource.objects.get(pk=resource.pk).preview_attempts == 2
+    job.finish("made by the first worker after all")
+    assert Resource.objects.get(pk=resource.pk).preview_state == PENDING, "the first worker's claim is gone"
+
+
+def test_the_migration_moves_claims_written_as_text_into_the_columns():
+    import importlib
+
+    from django.apps import apps
+
+    migration = importlib.import_module("resources.migrations.0006_preview_claim")
+    working = ResourceFactory(preview_state=PENDING, preview_detail="working 2026-11-30T08:00:00.123456+00:00 web1:42")
+    queued = ResourceFactory(preview_state=PENDING, preview_detail=(
+        "queued 2026-11-30T07:00:00+00:00 worker2:7 to retry after OSError: [Errno 28] No space left on device"))
+    ready = ResourceFactory(preview_state=READY, preview_detail="3 of 3 pages shown; made in 1.2 s")
+    migration.claims_to_columns(apps, None)
+    for resource in (working, queued, ready):
+        resource.refresh_from_db()
+    assert (working.preview_claimed_at.isoformat(), working.preview_claimed_by, working.preview_detail) == (
+        "2026-11-30T08:00:00.123456+00:00", "web1:42", "")
+    assert (queued.preview_queued_at.isoformat(), queued.preview_claimed_at, queued.preview_detail) == (
+        "2026-11-30T07:00:00+00:00", None, "queued to retry after OSError: [Errno 28] No space left on device")
+    assert (ready.preview_queued_at, ready.preview_claimed_at, ready.preview_detail) == (
+        None, None, "3 of 3 pages shown; made in 1.2 s")
+    migration.columns_to_claims(apps, None)  # and back
+    working.refresh_from_db()
+    queued.refresh_from_db()
+    assert working.preview_detail == "working 2026-11-30T08:00:00.123456+00:00 web1:42"
+    assert queued.preview_detail.startswith("queued 2026-11-30T07:00:00+00:00 ")
+    assert queued.preview_detail.endswith(" to retry after OSError: [Errno 28] No space left on device")
 
 
 def test_the_system_check_names_the_packages_when_tools_are_missing(monkeypatch):
@@ -384,26 +453,26 @@ def test_previews_never_reach_the_network_not_even_this_machine(tmp_path, media_
     assert hits == [], "a converter reached the listener"
 
     # the DOCX went to LibreOffice without its external relationship
-    cleaned = previews._without_external_parts(docx)
+    cleaned = converters._without_external_parts(docx)
     assert cleaned != docx
     with __import__("zipfile").ZipFile(cleaned) as archive:
         assert b"External" not in archive.read("word/_rels/document.xml.rels")
 
     # the control: the same HTML converted outside the namespaces does reach it
-    monkeypatch.setattr(previews, "_sandboxed", lambda args: list(args))
-    previews.office_to_pdf(html, tmp_path / "control")
+    monkeypatch.setattr(converters, "_sandboxed", lambda args: list(args))
+    converters.office_to_pdf(html, tmp_path / "control")
     assert hits, "the control made no request: this test would not notice a converter on the network"
 
 
 def test_without_a_network_sandbox_no_converter_runs_and_the_check_says_how_to_allow_one(tmp_path, media_root,
                                                                                             monkeypatch):
-    monkeypatch.setattr(previews, "offline_prefix", lambda: None)
+    monkeypatch.setattr(converters, "offline_prefix", lambda: None)
     monkeypatch.setattr(checks.shutil, "which", lambda tool: f"/usr/bin/{tool}")
     assert [w.id for w in checks.preview_tools_check(None)] == ["resources.W003"]
     started = []
-    monkeypatch.setattr(previews.subprocess, "Popen", lambda *a, **k: started.append(a))
+    monkeypatch.setattr(converters.subprocess, "Popen", lambda *a, **k: started.append(a))
     with pytest.raises(PreviewUnavailableError, match="no sandbox"):
-        previews._run(["pdfinfo", tmp_path / "a.pdf"], timeout=5)
+        converters._run(["pdfinfo", tmp_path / "a.pdf"], timeout=5)
     assert started == []
 
 
@@ -433,9 +502,9 @@ def test_a_document_cannot_show_files_of_this_machine_in_its_preview(tmp_path, m
     # the control: converted with the folders visible, the picture is drawn
     import unittest.mock
 
-    with unittest.mock.patch.object(previews, "hidden_folders", lambda: []):
-        pdf = previews.office_to_pdf(html, tmp_path / "control")
-        pages = previews.pdf_to_jpegs(pdf, tmp_path / "control-pages", pages=previews.pdf_page_count(pdf))
+    with unittest.mock.patch.object(converters, "hidden_folders", lambda: []):
+        pdf = converters.office_to_pdf(html, tmp_path / "control")
+        pages = converters.pdf_to_jpegs(pdf, tmp_path / "control-pages", pages=converters.pdf_page_count(pdf))
     drawn = 0
     for page in pages:
         image = Image.open(page).convert("RGB").resize((100, 141))
@@ -448,7 +517,7 @@ def test_the_hiding_script_never_mounts_over_this_machines_folders(tmp_path):
     folder = tmp_path / "data"
     folder.mkdir()
     (folder / "kept.txt").write_text("still here")
-    done = subprocess.run(["sh", "-c", previews.HIDE_SCRIPT, "kexiang-sandbox", str(folder), "--", "true"],
+    done = subprocess.run(["sh", "-c", converters.HIDE_SCRIPT, "kexiang-sandbox", str(folder), "--", "true"],
                           capture_output=True, text=True)
     assert done.returncode == 97 and "no mount namespace" in done.stderr
     assert (folder / "kept.txt").read_text() == "still here"

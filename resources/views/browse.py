@@ -3,6 +3,8 @@
 Every count and list goes through the visibility selectors: a resource shared with one school is counted and
 shown to that school's teachers only.
 """
+from urllib.parse import urlencode
+
 from django.core.paginator import Paginator
 from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, render
@@ -11,7 +13,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from search.text import bounded_query
+from core.text import bounded_query
 
 from ..models import ChapterNode, Stage, Subject, Textbook
 from ..selectors import (
@@ -46,8 +48,6 @@ def _book_crumbs(book):
 
 
 def _search_url(**filters):
-    from urllib.parse import urlencode
-
     return reverse("search:page") + "?" + urlencode({k: v for k, v in filters.items() if v})
 
 

@@ -1,149 +1,73 @@
 """Semester figures for a school and a pairing (学期数据), with CSV and XLSX exports.
 
 `/resources/figures/?school=<id>&semester=<code>` or `?pairing=<id>&semester=<code>`; the exports take the
-same query at `figures/export.csv` and `figures/export.xlsx`. What counts and who may read what is in
-resources/figures.py.
+same query at `figures/export.csv` and `figures/export.xlsx`. What counts is in resources/figures.py; who
+may read what in reports/permissions.py; how the query is read in reports/scope.py.
 """
-from dataclasses import dataclass
-
 from django.contrib.auth.views import redirect_to_login
-from django.http import Http404, HttpResponse, HttpResponseRedirect
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
-from accounts.models import School, SchoolPairing
-
 from media_pipeline.quotas import school_storage
-
-from ..selectors import as_id
-from ..figures import (
-    Figures,
-    Semester,
-    SemesterCodeError,
-    content_disposition,
-    figures_csv,
-    figures_filename,
-    figures_for_pairing,
-    figures_for_school,
+from reports.exceptions import ScopeForbiddenError, ScopeInvalidError, ScopeRefused
+from reports.exports import CSV_CONTENT_TYPE, XLSX_CONTENT_TYPE, export_response
+from reports.permissions import (
     figures_pairing_list,
     figures_reader_can_read,
     figures_reader_sees_all,
     figures_school_list,
-    figures_xlsx,
-    semester_current,
-    semester_from_code,
-    semester_list_recent,
 )
+from reports.scope import PAIRING, SCHOOL, Scope, scope_pairing, scope_read, scope_redirect, scope_school
+from reports.semesters import semester_choices
+
+from ..figures import Figures, figures_csv, figures_filename, figures_for_pairing, figures_for_school, figures_xlsx
 
 EXPORTS = {
-    "csv": ("text/csv; charset=utf-8", figures_csv),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", figures_xlsx),
+    "csv": (CSV_CONTENT_TYPE, figures_csv),
+    "xlsx": (XLSX_CONTENT_TYPE, figures_xlsx),
 }
 
 
-class Refused(Exception):
-    """Stop with a page that says why (400, 403, 404)."""
-
-    def __init__(self, status, message):
-        super().__init__(message)
-        self.status = status
-        self.message = message
-
-
-@dataclass
-class Choice:
-    semester: Semester
-    school: School | None = None
-    pairing: SchoolPairing | None = None
-
-
-def _get_id(request, name):
-    value = request.GET.get(name, "").strip()
-    if not value:
-        return None
-    if as_id(value) is None:
-        if name == "school":
-            raise Refused(400, _("“%(value)s” is not a school number.") % {"value": value[:40]})
-        raise Refused(400, _("“%(value)s” is not a pairing number.") % {"value": value[:40]})
-    return int(value)
-
-
-def _read_choice(request) -> Choice:
+def _read_scope(request) -> Scope:
     """The semester and the school or pairing asked for, checked against what the reader may see."""
     user = request.user
     if not figures_reader_can_read(user=user):
-        raise Refused(
-            403,
+        raise ScopeForbiddenError(
             _("Semester figures are for school admins, research-group leaders and district researchers. "
               "Ask your school admin if you need them."),
         )
     if not figures_reader_sees_all(user=user) and not user.school_id:
-        raise Refused(403, _("Your account is not linked to a school yet, so there are no figures to show. "
-                             "Ask an administrator to set your school."))
-    try:
-        semester = semester_from_code(request.GET["semester"]) if request.GET.get("semester") else semester_current()
-    except SemesterCodeError as exc:
-        raise Refused(400, str(exc)) from exc
-    school_id, pairing_id = _get_id(request, "school"), _get_id(request, "pairing")
-    if school_id and pairing_id:
-        raise Refused(400, _("Choose a school or a pairing, not both."))
-    if pairing_id:
-        pairing = figures_pairing_list(user=user).filter(pk=pairing_id).first()
-        if pairing is None:
-            if SchoolPairing.objects.filter(pk=pairing_id).exists():
-                raise Refused(403, _("You can see the figures of your own school and of the pairings it is in only."))
-            raise Refused(404, _("There is no such pairing."))
-        return Choice(semester, pairing=pairing)
-    if school_id is None and user.school_id:
-        school_id = user.school_id
+        raise ScopeForbiddenError(_("Your account is not linked to a school yet, so there are no figures to show. "
+                                    "Ask an administrator to set your school."))
+    asked = scope_read(request.GET, kinds=(SCHOOL, PAIRING), several=_("Choose a school or a pairing, not both."))
+    forbidden = _("You can see the figures of your own school and of the pairings it is in only.")
+    if asked.kind == PAIRING:
+        pairing = scope_pairing(pairings=figures_pairing_list(user=user), pk=asked.pk, forbidden=forbidden)
+        return Scope(asked.semester, pairing=pairing)
+    school_id = asked.id_of(SCHOOL)
     if school_id is None:
-        return Choice(semester)  # a district researcher with no school: choose one first
-    school = figures_school_list(user=user).filter(pk=school_id).first()
-    if school is None:
-        if School.objects.filter(pk=school_id).exists():
-            raise Refused(403, _("You can see the figures of your own school and of the pairings it is in only."))
-        raise Refused(404, _("There is no such school."))
-    return Choice(semester, school=school)
+        school_id = user.school_id  # none asked: their own school
+    if school_id is None:
+        return Scope(asked.semester)  # a district researcher with no school: choose one first
+    return Scope(asked.semester, school=scope_school(schools=figures_school_list(user=user), pk=school_id,
+                                                     forbidden=forbidden))
 
 
-def _figures(choice, user) -> Figures | None:
-    if choice.pairing:
-        return figures_for_pairing(pairing=choice.pairing, semester=choice.semester, user=user)
-    if choice.school:
-        return figures_for_school(school=choice.school, semester=choice.semester, user=user)
+def _figures(scope, user) -> Figures | None:
+    if scope.pairing:
+        return figures_for_pairing(pairing=scope.pairing, semester=scope.semester, user=user)
+    if scope.school:
+        return figures_for_school(school=scope.school, semester=scope.semester, user=user)
     return None
-
-
-def _query(choice) -> str:
-    target = {"pairing": choice.pairing.pk} if choice.pairing else {"school": choice.school.pk} if choice.school else {}
-    return urlencode({**target, "semester": choice.semester.code})
-
-
-def _scope(choice) -> str:
-    """The value of the page's school-or-pairing select."""
-    if choice.pairing:
-        return f"pairing-{choice.pairing.pk}"
-    return f"school-{choice.school.pk}" if choice.school else ""
 
 
 def _refusal_page(request, refused):
     context = {"error": refused.message, "back_to_figures": refused.status != 403}
     return render(request, "resources/figures.html", context, status=refused.status)
-
-
-def _scope_redirect(request):
-    """The page's one select sends scope=school-<id> or pairing-<id>; answer with the canonical address."""
-    kind, _sep, pk = request.GET["scope"].partition("-")
-    if kind not in ("school", "pairing") or as_id(pk) is None:
-        raise Refused(400, _("Choose a school or a pairing from the list."))
-    query = {kind: pk}
-    if request.GET.get("semester"):
-        query["semester"] = request.GET["semester"]
-    return HttpResponseRedirect(f"{reverse('resources:figures')}?{urlencode(query)}")
 
 
 @require_safe
@@ -153,28 +77,25 @@ def figures_page(request):
         return redirect_to_login(request.get_full_path())
     try:
         if "scope" in request.GET:
-            return _scope_redirect(request)
-        choice = _read_choice(request)
-    except Refused as refused:
+            return scope_redirect(request.GET, url=reverse("resources:figures"))
+        scope = _read_scope(request)
+    except ScopeRefused as refused:
         return _refusal_page(request, refused)
     user = request.user
-    semesters = semester_list_recent()
-    if choice.semester not in semesters:
-        semesters = sorted([*semesters, choice.semester], key=lambda semester: semester.start, reverse=True)
-    figures = _figures(choice, user)
+    figures = _figures(scope, user)
     return render(
         request,
         "resources/figures.html",
         {
             "figures": figures,
             "cards": (figures.schools + ([figures.totals] if figures.totals else [])) if figures else [],
-            "choice": choice,
-            "scope": _scope(choice),
-            "semesters": semesters,
+            "choice": scope,
+            "scope": scope.select_value,
+            "semesters": semester_choices(selected=scope.semester),
             "schools": figures_school_list(user=user),
             "pairings": figures_pairing_list(user=user),
-            "query": _query(choice),
-            "storage": school_storage(choice.school) if figures and choice.school else None,
+            "query": scope.query,
+            "storage": school_storage(scope.school) if figures and scope.school else None,
         },
     )
 
@@ -187,13 +108,11 @@ def figures_export(request, fmt):
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
     try:
-        choice = _read_choice(request)
-        if not (choice.school or choice.pairing):
-            raise Refused(400, _("Choose a school or a pairing to export its figures."))
-    except Refused as refused:
+        scope = _read_scope(request)
+        if not (scope.school or scope.pairing):
+            raise ScopeInvalidError(_("Choose a school or a pairing to export its figures."))
+    except ScopeRefused as refused:
         return _refusal_page(request, refused)
     content_type, write = EXPORTS[fmt]
-    figures = _figures(choice, request.user)
-    response = HttpResponse(write(figures), content_type=content_type)
-    response["Content-Disposition"] = content_disposition(*figures_filename(figures, fmt))
-    return response
+    figures = _figures(scope, request.user)
+    return export_response(write(figures), content_type=content_type, filenames=figures_filename(figures, fmt))

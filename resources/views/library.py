@@ -11,15 +11,20 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from protected_media.access import resource_file
-from search.text import bounded_query
-from protected_media.sending import send_file
+from core.sending import send_file
+from core.text import as_id, bounded_query
+from media_pipeline.selectors import media_asset_payload
+from resources.files import resource_file
 
+from ..documents import extension_of
 from ..models import PrepItem, Resource, Stage, Subject
-from ..previews import extension_of
-from ..selectors import as_id, related_resources, resource_list_visible
+from ..selectors import related_resources, resource_list_visible
 from ..services import (
-    prep_item_toggle, resource_record_download, resource_record_view, resource_review_status, resource_review_statuses,
+    prep_item_toggle,
+    resource_moderation_status,
+    resource_moderation_statuses,
+    resource_record_download,
+    resource_record_view,
 )
 
 DETAIL_RELATED = ("stage", "grade", "subject", "edition", "volume", "textbook", "chapter", "school", "uploaded_by",
@@ -55,14 +60,12 @@ def _visible_resource(request, pk):
 
 def status_payload(resource):
     """What the uploader follows while the video is transcoded and the previews are made."""
-    from media_pipeline.views import asset_payload
-
     return {
         "preview_state": resource.preview_state,
         "preview_label": str(resource.get_preview_state_display()),
         "preview_error": gettext(resource.preview_error) if resource.preview_error else None,
         "preview_pages": len(resource.preview_pages or []),
-        "media": asset_payload(resource.media_asset) if resource.media_asset_id else None,
+        "media": media_asset_payload(asset=resource.media_asset) if resource.media_asset_id else None,
     }
 
 
@@ -70,11 +73,11 @@ def resource_detail(request, pk):
     resource = _visible_resource(request, pk)
     resource_record_view(resource=resource)
     is_owner = request.user.is_authenticated and resource.uploaded_by_id == request.user.pk
-    review_state, review_comment = resource_review_status(resource=resource) if is_owner else (None, "")
+    moderation_state, moderation_comment = resource_moderation_status(resource=resource) if is_owner else (None, "")
     in_prep = request.user.is_authenticated and PrepItem.objects.filter(user=request.user, resource=resource).exists()
     pack_items = resource.pack_items.filter(item__in=resource_list_visible(user=request.user)).select_related("item", "item__grade", "item__subject") if resource.is_pack else []
     return render(request, "resources/resource_detail.html", {
-        "resource": resource, "is_owner": is_owner, "review_state": review_state, "review_comment": review_comment,
+        "resource": resource, "is_owner": is_owner, "moderation_state": moderation_state, "moderation_comment": moderation_comment,
         "in_prep": in_prep, "related": related_resources(resource=resource, user=request.user),
         "pack_items": pack_items, "status": status_payload(resource),
         "preview_urls": [resource.attachment.storage.url(name) for name in resource.preview_pages or []],
@@ -151,6 +154,6 @@ def my_uploads(request):
     resources = (Resource.objects.filter(uploaded_by=request.user)
                  .select_related("media_asset", "grade", "subject").order_by("-created_at", "-id"))
     page = Paginator(resources, 20).get_page(request.GET.get("page"))
-    reviews = resource_review_statuses(resources=list(page))
-    rows = [{"resource": r, "review": reviews.get(r.pk, (None, "")), "status": status_payload(r)} for r in page]
+    moderations = resource_moderation_statuses(resources=list(page))
+    rows = [{"resource": r, "moderation": moderations.get(r.pk, (None, "")), "status": status_payload(r)} for r in page]
     return render(request, "resources/my_uploads.html", {"page": page, "rows": rows})

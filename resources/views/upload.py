@@ -6,12 +6,12 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
+from core.text import as_id
 from media_pipeline.views import upload_texts
 
 from ..exceptions import StorageUnavailableError
 from ..forms import ResourceUploadForm
 from ..models import Grade, Stage, Subject
-from ..selectors import as_id
 from ..services import resource_create_from_upload
 
 logger = logging.getLogger(__name__)

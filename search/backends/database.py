@@ -8,7 +8,7 @@ from django.db import connection
 from django.db.models import Count, Q
 from django.db.models.expressions import RawSQL
 
-from resources.models import ChapterNode, Resource
+from resources.models import ChapterNode, Edition, Grade, Resource, Stage, Subject, Volume
 from resources.selectors import on_chapters_q, visible_q
 
 from .. import text
@@ -168,8 +168,6 @@ class DatabaseBackend(SearchBackend):
 
     def _facets(self, qs):
         """Every facet from one pass over the matches: count the combinations, then add them up."""
-        from resources.models import Edition, Grade, Stage, Subject, Volume
-
         ids = ("stage_id", "grade_id", "subject_id", "edition_id", "volume_id", "resource_type", "chapter_id")
         totals = {column: {} for column in ids}
         for row in qs.order_by().values(*ids).annotate(n=Count("pk")).values_list(*ids, "n"):

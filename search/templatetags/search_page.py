@@ -6,6 +6,8 @@ from django import template
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
+from resources.models import ChapterNode
+
 register = template.Library()
 
 DEFAULT_SORT = "relevance"
@@ -130,7 +132,6 @@ def _chapter_label(chapter_id, buckets):
     for bucket in buckets:
         if bucket["value"] == chapter_id:
             return bucket["label"]
-    from resources.models import ChapterNode
 
     return ChapterNode.objects.filter(pk=chapter_id).values_list("path", flat=True).first() or str(chapter_id)
 

@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils.translation import gettext as _
+from elasticsearch.exceptions import ElasticsearchException
 
 from search import services
 from search.backends import elastic
@@ -45,8 +46,6 @@ class Command(BaseCommand):
                 n = services.outbox_replay()
                 self.stdout.write(self.style.SUCCESS(_("%(n)d resources written to Elasticsearch.") % {"n": n}))
         except Exception as exc:
-            from elasticsearch.exceptions import ElasticsearchException
-
             if isinstance(exc, ElasticsearchException):
                 raise CommandError(
                     _("Elasticsearch at %(url)s did not answer (%(error)s). Nothing was lost: start it and run this again.")

@@ -5,7 +5,7 @@
  *   <input id="chapter-text" type="text" data-chapter-picker="/api/v1/chapters" data-textbook-select="#id_textbook">
  *
  * As the teacher types (after 200 ms) it asks GET /api/v1/chapters?q=…[&textbook=…] and lists the matching
- * chapters with their book and path in an ARIA listbox (the combobox pattern of search-suggest.js: arrows,
+ * chapters with their book and path in an ARIA listbox (lib/combobox.js, as search-suggest.js: arrows,
  * Enter, Escape, tap). Picking one fills the hidden input and shows the chosen path with a way to clear it.
  * Optional attributes on the text input: data-textbook-select / data-stage-select / data-subject-select (CSS
  * selectors of selects whose values narrow the search; choosing a chapter also sets the textbook select),
@@ -15,8 +15,6 @@
 (function () {
   "use strict";
 
-  var DELAY_MS = 200;
-  var MAX_LENGTH = 50;
   var uid = 0;
 
   function text(input, name, fallback) {
@@ -54,7 +52,6 @@
     list.id = input.id + "-options";
     list.className = "suggestions";
     list.hidden = true;
-    list.setAttribute("role", "listbox");
     list.setAttribute("aria-label", text(input, "list", "章节"));
     field.appendChild(list);
 
@@ -76,28 +73,20 @@
     picked.appendChild(clear);
     field.parentNode.insertBefore(picked, field.nextSibling);
 
-    input.setAttribute("role", "combobox");
     input.setAttribute("autocomplete", "off");
-    input.setAttribute("aria-autocomplete", "list");
-    input.setAttribute("aria-expanded", "false");
-    input.setAttribute("aria-controls", list.id);
 
-    var timer = null;
-    var controller = null;
     var results = [];
-    var items = [];
-    var active = -1;
     var asked = "";
     var chosen = null; // {id, title, textbook id}
-
-    function hide() {
-      list.hidden = true;
-      list.textContent = "";
-      items = [];
-      active = -1;
-      input.setAttribute("aria-expanded", "false");
-      input.removeAttribute("aria-activedescendant");
-    }
+    var box = window.Kexiang.combobox(input, list, {
+      ask: ask,
+      choose: choose,
+      enterPicksFirst: true,
+      closedKey: function (event) {
+        if (event.key === "ArrowDown" && input.value.trim()) { asked = ""; ask(); }
+        if (event.key === "Enter" && input.value.trim() && !chosen) { event.preventDefault(); asked = ""; ask(); } // Enter asks; it does not send the form half-chosen
+      }
+    });
 
     function showChosen(description) {
       if (!description) {
@@ -109,57 +98,24 @@
       picked.hidden = false;
     }
 
-    function mark(parent, value, query) {
-      var at = query ? value.indexOf(query) : -1;
-      if (at < 0) {
-        parent.appendChild(document.createTextNode(value));
-        return;
-      }
-      var strong = document.createElement("strong");
-      strong.textContent = value.slice(at, at + query.length);
-      parent.appendChild(document.createTextNode(value.slice(0, at)));
-      parent.appendChild(strong);
-      parent.appendChild(document.createTextNode(value.slice(at + query.length)));
-    }
-
     function show(found, query) {
-      hide();
+      box.hide();
       results = found;
       if (document.activeElement !== input) return;
       status.textContent = found.length
         ? text(input, "count", "{n} 个章节").replace("{n}", found.length)
         : text(input, "none", "没有找到这个章节，换个词试试");
-      if (!found.length) return;
-      found.forEach(function (chapter, i) {
-        var option = document.createElement("li");
-        option.id = list.id + "-" + i;
-        option.setAttribute("role", "option");
-        option.setAttribute("aria-selected", "false");
+      box.show(found.length, function (option, i) {
+        var chapter = found[i];
         option.setAttribute("data-index", String(i));
         var title = document.createElement("span");
-        mark(title, chapter.title, query);
+        window.Kexiang.combobox.mark(title, chapter.title, query);
         var where = document.createElement("span");
         where.className = "option-path";
         where.textContent = [bookName(chapter.textbook)].concat(chapter.path.slice(0, -1)).filter(Boolean).join(" › ");
         option.appendChild(title);
         option.appendChild(where);
-        list.appendChild(option);
-        items.push(option);
       });
-      list.hidden = false;
-      input.setAttribute("aria-expanded", "true");
-    }
-
-    function highlight(index) {
-      if (active >= 0 && items[active]) items[active].setAttribute("aria-selected", "false");
-      active = index;
-      if (active >= 0 && items[active]) {
-        items[active].setAttribute("aria-selected", "true");
-        input.setAttribute("aria-activedescendant", items[active].id);
-        items[active].scrollIntoView({ block: "nearest" });
-      } else {
-        input.removeAttribute("aria-activedescendant");
-      }
     }
 
     function choose(option) {
@@ -169,7 +125,7 @@
       hidden.value = chosen.id;
       input.value = chapter.title;
       asked = chapter.title;
-      hide();
+      box.hide();
       showChosen([bookName(chapter.textbook)].concat(chapter.path).filter(Boolean).join(" › "));
       if (textbookSelect && chosen.textbook && textbookSelect.value !== chosen.textbook) {
         for (var i = 0; i < textbookSelect.options.length; i++) {
@@ -193,7 +149,7 @@
     }
 
     function ask() {
-      var query = input.value.trim().slice(0, MAX_LENGTH);
+      var query = box.query();
       var params = ["q=" + encodeURIComponent(query)];
       [["textbook", textbookSelect], ["stage", stageSelect], ["subject", subjectSelect]].forEach(function (pair) {
         if (pair[1] && pair[1].value) params.push(pair[0] + "=" + encodeURIComponent(pair[1].value));
@@ -202,61 +158,19 @@
       if (!query) {
         asked = "";
         status.textContent = "";
-        hide();
+        box.hide();
         return;
       }
-      if (key === asked && !list.hidden) return;
+      if (key === asked && box.isOpen()) return;
       asked = key;
-      if (controller) controller.abort();
-      controller = window.AbortController ? new AbortController() : null;
-      fetch(url + (url.indexOf("?") < 0 ? "?" : "&") + key, {
-        headers: { Accept: "application/json" }, credentials: "same-origin", signal: controller ? controller.signal : undefined
-      })
-        .then(function (response) { return response.ok ? response.json() : { results: [] }; })
-        .then(function (data) {
-          if (query !== input.value.trim().slice(0, MAX_LENGTH)) return; // the teacher typed on
-          var found = (data && Array.isArray(data.results)) ? data.results : [];
-          show(found.filter(function (c) { return c && c.id && typeof c.title === "string" && Array.isArray(c.path); }), query);
-        })
-        .catch(function () { /* offline, aborted or a bad answer: no list; the hidden input stays as it is */ });
+      box.fetch(url, key, function (data) {  // offline or refused: no list; the hidden input stays as it is
+        var found = (data && Array.isArray(data.results)) ? data.results : [];
+        show(found.filter(function (c) { return c && c.id && typeof c.title === "string" && Array.isArray(c.path); }), query);
+      });
     }
 
     input.addEventListener("input", function () {
       if (chosen && input.value.trim() !== chosen.title) unchoose();
-      clearTimeout(timer);
-      timer = setTimeout(ask, DELAY_MS);
-    });
-
-    input.addEventListener("keydown", function (event) {
-      if (list.hidden || !items.length) {
-        if (event.key === "ArrowDown" && input.value.trim()) { asked = ""; ask(); }
-        if (event.key === "Enter" && input.value.trim() && !chosen) { event.preventDefault(); asked = ""; ask(); } // Enter asks; it does not send the form half-chosen
-        return;
-      }
-      if (event.key === "ArrowDown") {
-        event.preventDefault();
-        highlight(active + 1 >= items.length ? 0 : active + 1);
-      } else if (event.key === "ArrowUp") {
-        event.preventDefault();
-        highlight(active <= 0 ? items.length - 1 : active - 1);
-      } else if (event.key === "Enter") {
-        event.preventDefault();
-        choose(items[active >= 0 ? active : 0]);
-      } else if (event.key === "Escape") {
-        event.preventDefault();
-        hide();
-      }
-    });
-
-    // Pressing on an option must not blur the box first (which would close the list before the tap lands).
-    list.addEventListener("mousedown", function (event) { event.preventDefault(); });
-    list.addEventListener("click", function (event) {
-      var option = event.target.closest ? event.target.closest("[role=option]") : null;
-      if (option) choose(option);
-    });
-
-    input.addEventListener("blur", function () {
-      setTimeout(function () { if (document.activeElement !== input) hide(); }, 150);
     });
 
     clear.addEventListener("click", function () {

@@ -2,12 +2,13 @@
    and the comment form posting without a reload. Without this script the page still works: the form
    posts and comes back, and phones with native HLS play the video.
 
-   HLS: native where the browser plays it (Safari, iOS, most Android browsers); elsewhere hls.js, the
-   light build vendored by scripts/build_static.sh, loaded only when needed so phones that play HLS
-   themselves do not download it. Loading starts on play or on a jump, not on page load (metered plans). */
+   HLS: native where the browser plays it; elsewhere hls.js (lib/hls-loader.js). Loading the video starts on
+   play or on a jump, not on page load (metered plans). */
 (function () {
   "use strict";
 
+  var Kexiang = window.Kexiang;  // lib/time-label.js, lib/hls-loader.js
+  var label = Kexiang.timeLabel;
   var root = document.getElementById("review");
   if (!root) { return; }
   var video = document.getElementById("review-video");
@@ -22,43 +23,25 @@
   var emptyBox = document.getElementById("comment-empty");
   var duration = parseFloat(root.getAttribute("data-duration")) || 0;
 
-  function label(seconds) {
-    var whole = Math.max(0, Math.floor(seconds || 0));
-    var h = Math.floor(whole / 3600), m = Math.floor((whole % 3600) / 60), s = whole % 60;
-    var two = function (n) { return (n < 10 ? "0" : "") + n; };
-    return h ? h + ":" + two(m) + ":" + two(s) : two(m) + ":" + two(s);
-  }
-
   /* -- the player -------------------------------------------------------------------------- */
   var hls = null;
   var started = false;
   var ready = false;
   var pendingStart = null;
 
-  function useHls() {
-    var Hls = window.Hls;
-    if (!Hls || !Hls.isSupported()) { ready = true; return; }  // nothing better to do: leave the src as it is
-    hls = new Hls({ autoStartLoad: false, capLevelToPlayerSize: true, startLevel: 0 });
-    hls.on(Hls.Events.ERROR, function (_event, data) {
-      if (!data.fatal) { return; }
-      if (data.type === Hls.ErrorTypes.NETWORK_ERROR) { hls.startLoad(); }
-      else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) { hls.recoverMediaError(); }
-    });
+  function useHls(Hls) {
+    if (!Hls) { ready = true; return; }  // nothing better to do: leave the src as it is
     video.removeAttribute("src");
-    hls.attachMedia(video);
-    hls.loadSource(video.getAttribute("data-src"));
+    hls = Kexiang.hls.attach(Hls, video, video.getAttribute("data-src"),
+                             { autoStartLoad: false, capLevelToPlayerSize: true, startLevel: 0 });
     ready = true;
     if (pendingStart !== null) { start(pendingStart); }
   }
 
   function setUpPlayer() {
     if (!video) { return; }
-    if (video.canPlayType("application/vnd.apple.mpegurl")) { ready = true; return; }  // native HLS
-    var script = document.createElement("script");
-    script.src = root.getAttribute("data-hls-src");
-    script.onload = useHls;
-    script.onerror = function () { ready = true; };
-    document.head.appendChild(script);
+    if (Kexiang.hls.native(video)) { ready = true; return; }
+    Kexiang.hls.load(root.getAttribute("data-hls-src"), useHls);
   }
 
   // Begin loading the video, from `at` seconds when given.

@@ -1,6 +1,6 @@
 /* The lessons' service worker (served at /lessons/sw.js, scope /lessons/).
 
-   It only answers from the caches "save for offline" made (one per lesson, kexiang-lesson-<id>): a request
+   It only answers from the caches "save for offline" made (one per lesson, <prefix><id>): a request
    whose URL is in one of them gets the kept copy; everything else goes to the network as if there were no
    worker. So a saved lesson's CSS/JS, poster, lowest rung, captions and storyboard come from the phone,
    online or not, and nothing else is ever cached here. Pages (the lesson, the saved list) are asked of the
@@ -8,7 +8,8 @@
    Chromium's native HLS fails to parse a playlist answered with a 206 made here, and plays the whole file. */
 "use strict";
 
-var PREFIX = "kexiang-lesson-";
+// lessons.offline.CACHE_PREFIX, put here by the view that serves this file (lessons/views.py)
+var PREFIX = self.KEXIANG_CACHE_PREFIX;
 
 self.addEventListener("install", function () { self.skipWaiting(); });
 self.addEventListener("activate", function (event) { event.waitUntil(self.clients.claim()); });

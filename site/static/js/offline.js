@@ -1,6 +1,7 @@
 /* Save for offline: keeps a lesson's page, CSS/JS, poster, lowest video rung and captions in Cache Storage
-   (one cache per lesson, kexiang-lesson-<id>) so that it plays with the network off; the service worker
-   (/lessons/sw.js) answers from those caches. Lists the saved lessons on /lessons/saved/ and removes them.
+   (one cache per lesson, <prefix><id>, the prefix given by the page) so that it plays with the network off;
+   the service worker (/lessons/sw.js) answers from those caches. Lists the saved lessons on /lessons/saved/
+   and removes them.
 
    The worker is registered only when the viewer presses "save" or opens the saved lessons, never on a
    plain visit. This script runs before player.js: when the lesson is saved, it tells the player the saved
@@ -9,7 +10,8 @@
 (function () {
   "use strict";
 
-  var PREFIX = "kexiang-lesson-";
+  var prefixNode = document.querySelector("[data-cache-prefix]");  // lessons.offline.CACHE_PREFIX, from the page
+  var PREFIX = prefixNode ? prefixNode.getAttribute("data-cache-prefix") : "";
   var STORE = "kexiang.offline";
   var supported = "serviceWorker" in navigator && "caches" in window && window.isSecureContext !== false;
 

@@ -2,7 +2,7 @@
    viewer stopped, and changes speed.
 
    HLS is played natively where the browser can (Safari, iOS, many Android browsers). Elsewhere the light
-   build of hls.js (scripts/build_static.sh) is fetched, and only when the viewer presses play, so a visit
+   build of hls.js (lib/hls-loader.js) is fetched, and only when the viewer presses play, so a visit
    that only reads the data figures costs the page and nothing more.
 
    Start on the lowest rung when the network is cellular, slow (slow-2g/2g/3g), unknown or Save-Data is
@@ -17,6 +17,8 @@
 (function () {
   "use strict";
 
+  var Kexiang = window.Kexiang;  // lib/time-label.js, lib/hls-loader.js
+  var label = Kexiang.timeLabel;
   var root = document.getElementById("lesson");
   var configNode = document.getElementById("lesson-config");
   if (!root || !configNode) { return; }
@@ -28,7 +30,7 @@
   var qualitySelect = document.getElementById("lesson-quality");
   var speedSelect = document.getElementById("lesson-speed");
   var storageKey = "kexiang.lesson." + config.lesson + ".position";
-  var nativeHls = video.canPlayType("application/vnd.apple.mpegurl") !== "";
+  var nativeHls = Kexiang.hls.native(video);
   var poster = video.getAttribute("poster") || "";
 
   /* -- what the network says ----------------------------------------------------------------- */
@@ -43,13 +45,6 @@
   }
 
   /* -- remembered position ------------------------------------------------------------------- */
-  function label(seconds) {  // 01:30, 1:02:03, as research.reviews.moment_label writes them
-    var whole = Math.max(0, Math.floor(seconds || 0));
-    var h = Math.floor(whole / 3600), m = Math.floor((whole % 3600) / 60), s = whole % 60;
-    var two = function (n) { return (n < 10 ? "0" : "") + n; };
-    return h ? h + ":" + two(m) + ":" + two(s) : two(m) + ":" + two(s);
-  }
-
   function savedPosition() {
     try {
       var at = parseFloat(window.localStorage.getItem(storageKey));
@@ -76,7 +71,6 @@
 
   /* -- sources -------------------------------------------------------------------------------- */
   var hls = null;
-  var hlsLoading = null;
   var choice = saveData && config.audio ? config.audio : "auto";
   if (qualitySelect) { qualitySelect.value = choice; }
 
@@ -149,19 +143,6 @@
     showSlide();
   }
 
-  function loadHlsJs(then) {
-    if (window.Hls) { then(); return; }
-    if (!hlsLoading) {
-      hlsLoading = [];
-      var script = document.createElement("script");
-      script.src = config.hls;
-      script.onload = function () { var waiting = hlsLoading; hlsLoading = null; waiting.forEach(function (f) { f(); }); };
-      script.onerror = script.onload;
-      document.head.appendChild(script);
-    }
-    hlsLoading.push(then);
-  }
-
   // Point the video at the chosen rendition, from `at` seconds, then call `done`.
   function attach(name, at, done) {
     var url = sourceFor(name);
@@ -175,19 +156,11 @@
       done();
       return;
     }
-    loadHlsJs(function () {
-      var Hls = window.Hls;
-      if (!Hls || !Hls.isSupported()) { video.src = url; done(); return; }  // nothing better to try
+    Kexiang.hls.load(config.hls, function (Hls) {
+      if (!Hls) { video.src = url; done(); return; }  // nothing better to try
       var options = { capLevelToPlayerSize: true, startPosition: at || -1 };
       if (name === "auto" && weakNetwork()) { options.startLevel = 0; }
-      hls = new Hls(options);
-      hls.on(Hls.Events.ERROR, function (_event, data) {
-        if (!data.fatal) { return; }
-        if (data.type === Hls.ErrorTypes.NETWORK_ERROR) { hls.startLoad(); }
-        else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) { hls.recoverMediaError(); }
-      });
-      hls.attachMedia(video);
-      hls.loadSource(url);
+      hls = Kexiang.hls.attach(Hls, video, url, options);
       done();
     });
   }

@@ -1,10 +1,11 @@
-"""Review before public, through the Wagtail admin: who may approve, and sending a resource back with a comment."""
+"""Moderation before public, through the Wagtail admin: who may approve, and sending a resource back with a
+comment."""
 import pytest
 from django.urls import reverse
 from wagtail.models import TaskState
 
 from accounts.models import User
-from resources.services import resource_review_status, resource_submit_for_review
+from resources.services import resource_moderation_status, resource_submit_for_moderation
 from tests.factories import ResourceFactory, SchoolFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -15,7 +16,7 @@ def waiting():
     school = SchoolFactory()
     teacher = UserFactory(school=school)
     resource = ResourceFactory(title="秋天的雨 课件", visibility="school", school=school, uploaded_by=teacher)
-    resource_submit_for_review(resource=resource, user=teacher)
+    resource_submit_for_moderation(resource=resource, user=teacher)
     return resource, teacher
 
 
@@ -30,16 +31,16 @@ def test_submitting_keeps_the_row_for_the_school_and_waits(waiting):
     resource.refresh_from_db()
     assert resource.visibility == "school" and resource.workflow_in_progress
     assert resource.latest_revision.content["visibility"] == "public"
-    assert resource_review_status(resource=resource)[0] == "in_progress"
+    assert resource_moderation_status(resource=resource)[0] == "in_progress"
 
 
-def test_a_reviewer_sends_it_back_with_a_comment_the_uploader_reads(client, waiting):
+def test_a_moderator_sends_it_back_with_a_comment_the_uploader_reads(client, waiting):
     resource, teacher = waiting
     client.force_login(UserFactory(role=User.Role.SCHOOL_ADMIN, school=resource.school))
     assert act(client, resource, "reject", "请补充教学目标").status_code == 302
     resource.refresh_from_db()
     assert resource.visibility == "school"
-    assert resource_review_status(resource=resource) == ("needs_changes", "请补充教学目标")
+    assert resource_moderation_status(resource=resource) == ("needs_changes", "请补充教学目标")
     client.force_login(teacher)
     assert "请补充教学目标" in client.get(resource.get_absolute_url()).content.decode()
     assert "state-changes" in client.get(reverse("resources:mine")).content.decode()
@@ -58,7 +59,7 @@ def test_only_the_schools_admin_or_a_district_researcher_may_approve(client, wai
     assert resource.visibility == "public" and not resource.workflow_in_progress
 
 
-def test_the_reviewers_dashboard_lists_only_their_schools_uploads(client, waiting):
+def test_the_moderators_dashboard_lists_only_their_schools_uploads(client, waiting):
     resource, _teacher = waiting
     client.force_login(UserFactory(role=User.Role.SCHOOL_ADMIN, school=resource.school))
     assert "秋天的雨 课件" in client.get("/admin/").content.decode()
@@ -95,8 +96,8 @@ def test_another_schools_admin_cannot_list_edit_or_publish_in_the_admin(client, 
     assert "别校的私人讲义" in client.get("/admin/snippets/resources/resource/").content.decode()
 
 
-def test_a_reviewed_revision_with_another_file_gets_its_own_previews(client, django_capture_on_commit_callbacks,
-                                                                     media_root, monkeypatch):
+def test_an_approved_revision_with_another_file_gets_its_own_previews(client, django_capture_on_commit_callbacks,
+                                                                      media_root, monkeypatch):
     from django.core.files.base import ContentFile
 
     from resources import previews
@@ -109,7 +110,7 @@ def test_a_reviewed_revision_with_another_file_gets_its_own_previews(client, dja
                                preview_state="ready", preview_pages=["previews/old/page-1.jpg"])
     resource.attachment.save("old.pdf", ContentFile(b"%PDF-1.4 old"), save=True)
     resource.attachment.save("new.pdf", ContentFile(b"%PDF-1.4 new"), save=False)  # a draft with a new file
-    resource_submit_for_review(resource=resource, user=teacher)
+    resource_submit_for_moderation(resource=resource, user=teacher)
     client.force_login(UserFactory(role=User.Role.DISTRICT_RESEARCHER, school=None))
     assert act(client, resource, "approve").status_code == 302
     resource.refresh_from_db()

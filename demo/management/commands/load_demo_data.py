@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from resources.demo import DEMO_PASSWORD, demo_is_loaded, demo_load, demo_source
+from demo.services import DEMO_PASSWORD, demo_is_loaded, demo_load, demo_source
 from resources.exceptions import CatalogueError, ResourceImportError
 
 

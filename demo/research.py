@@ -7,9 +7,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
-
-from . import services
-from .models import (
+from research.models import (
     ActivityKind,
     ActivitySeries,
     Apprenticeship,
@@ -21,6 +19,8 @@ from .models import (
     ResearchGroup,
     SignIn,
 )
+from research.services.activities import activity_cancel, activity_move, activity_update, series_create
+from research.services.threads import post_create, thread_create
 
 GROUP_NAME = "三年级语文联合教研组"
 
@@ -33,7 +33,7 @@ def research_demo_load(log=print):
     leader, member, expert = (User.objects.get(username=name) for name in ("liwei", "zhangfang", "wangjing"))
     today = timezone.localdate()
     wednesday = today - datetime.timedelta(days=(today.weekday() - 2) % 7)
-    series = services.series_create(
+    series = series_create(
         group=group, user=leader, title="三年级语文集体备课", kind=ActivityKind.COLLECTIVE_PREP, frequency="weekly",
         starts_on=wednesday - datetime.timedelta(weeks=4), until=wednesday + datetime.timedelta(weeks=8),
         start_time=datetime.time(14, 30), duration_minutes=90, location="城区实验小学 三楼会议室 / 线上",
@@ -45,16 +45,16 @@ def research_demo_load(log=print):
         for user in (leader, member, expert):
             SignIn.objects.get_or_create(activity=activity, user=user)
     if past:
-        services.activity_update(activity=past[-1], user=leader, is_published=True,
-                                 minutes="<p>统一了第三单元的教学目标；《秋天的雨》第二次试讲定在下周。</p>")
+        activity_update(activity=past[-1], user=leader, is_published=True,
+                        minutes="<p>统一了第三单元的教学目标；《秋天的雨》第二次试讲定在下周。</p>")
     future = [a for a in occurrences if a.starts_at > timezone.now()]
     if len(future) >= 3:
-        services.activity_move(activity=future[1], user=leader, starts_at=future[1].starts_at + datetime.timedelta(days=1),
-                               note="与期中考试冲突，顺延一天")
-        services.activity_cancel(activity=future[2], user=leader, note="国家法定假日")
-    thread = services.thread_create(group=group, author=leader, title="《秋天的雨》第二次试讲安排",
-                                    body="下周三第二节课试讲，@张芳 准备课件，@王静 老师线上评课。")
-    services.post_create(thread=thread, author=member, body="收到！课件周一前上传到资源库。")
+        activity_move(activity=future[1], user=leader, starts_at=future[1].starts_at + datetime.timedelta(days=1),
+                      note="与期中考试冲突，顺延一天")
+        activity_cancel(activity=future[2], user=leader, note="国家法定假日")
+    thread = thread_create(group=group, author=leader, title="《秋天的雨》第二次试讲安排",
+                           body="下周三第二节课试讲，@张芳 准备课件，@王静 老师线上评课。")
+    post_create(thread=thread, author=member, body="收到！课件周一前上传到资源库。")
     mentorship = Mentorship.objects.create(mentor=expert, group=group, starts_on=today.replace(day=1) - datetime.timedelta(days=60),
                                            goals="一学期内独立完成一节区级公开课；每月听课不少于四节。")
     Apprenticeship.objects.create(mentorship=mentorship, apprentice=member, is_direct=True)

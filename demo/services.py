@@ -1,24 +1,32 @@
-"""Demo content for `make run`: the catalogue, resources, two paired schools and their people.
+"""Demo content for `make run`: the catalogue, resources, two paired schools and their people, then the
+teaching research (research.py).
 
 Uses ../shared/data when it is beside the project (the real catalogue and a few thousand real
-resource records); otherwise the small built-in set in resources/demo/.
+resource records); otherwise the small built-in set in demo/content/.
 """
 import datetime
+import io
 from dataclasses import dataclass
 from pathlib import Path
 
 from django.conf import settings
+from django.core.files.base import ContentFile
 from django.db import transaction
+from PIL import Image, ImageDraw
 
 from accounts.models import School, SchoolPairing, User
+from home.models import HomePage
 from research.models import GroupMembership, ResearchGroup
+from resources.catalogue import read_catalogue
+from resources.importing import read_resource_file
+from resources.licences import DEFAULT_LICENCE
+from resources.models import Resource, Subject
+from resources.previews import resource_preview_request
+from resources.services import resource_submit_for_moderation, resources_import, textbooks_import, vocabulary_seed
 
-from .catalogue import read_catalogue
-from .importing import read_resource_file
-from .models import HomePage, Resource, Subject
-from .services import resources_import, textbooks_import, vocabulary_seed
+from .research import research_demo_load
 
-BUILTIN_DIR = Path(__file__).resolve().parent / "demo"
+BUILTIN_DIR = Path(__file__).resolve().parent / "content"
 SHARED_RESOURCE_LIMIT = 3000
 
 DEMO_PASSWORD = "kexiang-demo"
@@ -60,8 +68,6 @@ def demo_load(*, source: DemoSource, log=print):
     log(f"资源 resources: +{counts.created} (updated {counts.updated}, skipped {len(errors)})")
     _people_and_groups()
     _shared_by_teachers(log)
-    from research.demo import research_demo_load
-
     research_demo_load(log)
     home = HomePage.objects.first()
     if home and not home.intro:
@@ -102,10 +108,6 @@ def _people_and_groups():
 
 def _demo_pdf(title, pages=3):
     """A small courseware PDF drawn with Pillow, so the demo needs no files beside the project."""
-    import io
-
-    from PIL import Image, ImageDraw
-
     images = [Image.new("RGB", (1000, 563), "white") for _ in range(pages)]
     for number, image in enumerate(images, start=1):
         draw = ImageDraw.Draw(image)
@@ -119,12 +121,6 @@ def _demo_pdf(title, pages=3):
 
 def _shared_by_teachers(log):
     """Two resources a teacher shared: one waiting for review (public asked), one for the school, with previews."""
-    from django.core.files.base import ContentFile
-
-    from .licences import DEFAULT_LICENCE
-    from .previews import resource_preview_request
-    from .services import resource_submit_for_review
-
     teacher = User.objects.get(username="zhangfang")
     chapter = Resource.objects.filter(chapter__isnull=False).select_related("chapter", "textbook").first()
     for title, public in (("示范课件（演示）", True), ("校内共享讲义（演示）", False)):
@@ -149,5 +145,5 @@ def _shared_by_teachers(log):
             resource.save()
             resource_preview_request(resource=resource)
             if public:
-                resource_submit_for_review(resource=resource, user=teacher)
+                resource_submit_for_moderation(resource=resource, user=teacher)
     log("共享演示 shared by teachers: 2 (one waiting for review in /admin/)")

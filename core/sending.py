@@ -1,4 +1,4 @@
-"""Sending a stored file once `access` has said who may read it.
+"""Sending a stored file once its owner's rules (protected_media.access) have said who may read it.
 
 Two ways, one setting (KEXIANG_FILE_SERVING):
 - "django" (the embedded default): Django streams the file itself, with conditional GET (ETag,
@@ -13,6 +13,8 @@ the session cookie, so no shared cache ever hands it to someone else.
 import mimetypes
 import os
 import re
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import quote
 
@@ -21,7 +23,20 @@ from django.http import FileResponse, Http404, HttpResponse, StreamingHttpRespon
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import content_disposition_header, http_date
 
-from .access import MEDIA, PRIVATE
+MEDIA, PRIVATE = "media", "private"  # the two roots: MEDIA_ROOT and PRIVATE_MEDIA_ROOT
+
+
+@dataclass(frozen=True)
+class StoredFile:
+    root: str  # MEDIA or PRIVATE
+    name: str  # relative to the root, as the storage names it
+    kind: str  # "attachment", "preview", "captions", "ladder", "image", "document", "post_attachment"
+    is_public: bool
+    readable: Callable  # readable(user) -> bool
+
+    def readable_by(self, user) -> bool:
+        return self.is_public or self.readable(user)
+
 
 CONTENT_TYPES = {
     ".m3u8": "application/vnd.apple.mpegurl",

@@ -1,0 +1,30 @@
+"""The site's front page, a Wagtail page: search, browse by 学段/学科, latest resources, my groups."""
+from django.utils.translation import gettext_lazy as _
+from wagtail.admin.panels import FieldPanel
+from wagtail.fields import RichTextField
+from wagtail.models import Page
+
+from research.selectors.groups import group_list_for_user
+from resources.selectors import browse_tree, resource_list_latest
+
+
+class HomePage(Page):
+    """The site's front page: search, browse by 学段/学科, latest resources, my groups."""
+
+    intro = RichTextField(_("introduction"), blank=True, features=["bold", "italic", "link"])
+
+    content_panels = Page.content_panels + [FieldPanel("intro")]
+    max_count = 1
+    subpage_types = []
+    template = "home/home_page.html"
+
+    class Meta:
+        db_table = "resources_homepage"  # made when the page was part of the library (moved by home 0001)
+        verbose_name = _("home page")
+
+    def get_context(self, request, *args, **kwargs):
+        context = super().get_context(request, *args, **kwargs)
+        context["browse"] = browse_tree(user=request.user)
+        context["latest_resources"] = resource_list_latest(user=request.user, limit=8)
+        context["my_groups"] = group_list_for_user(user=request.user) if request.user.is_authenticated else []
+        return context
