@@ -49,10 +49,10 @@ _took = {}
 
 
 def pytest_runtest_logreport(report):
-    """Each test's setup, call and teardown added up, for the list at the end of the run."""
-    if report.passed or report.failed:
-        took = _took.setdefault(report.nodeid, [0.0, "slow" in report.keywords])
-        took[0] += report.duration
+    """How long each test ran, for the list at the end of the run: its call, not its setup, which holds the
+    session's own start (the test database, the app server, the browser) for whichever test comes first."""
+    if report.when == "call":
+        _took[report.nodeid] = [report.duration, "slow" in report.keywords]
 
 
 def pytest_terminal_summary(terminalreporter):

@@ -6,15 +6,15 @@ from wagtail.signals import published
 from accounts.models import User
 from media_pipeline.quotas import school_bytes_kept
 
+from . import previews
 from .models import Resource
-from .previews import resource_preview_request
 from .services import user_groups_sync
 
 
 def resource_published(sender, instance, **kwargs):
     # An approved revision with another file than the row had: make that file's pages.
     if instance.attachment and instance.preview_state == Resource.PreviewState.PENDING:
-        resource_preview_request(resource=instance)
+        previews.resource_preview_request(resource=instance)
 
 
 def user_saved(sender, instance, raw=False, **kwargs):

@@ -100,6 +100,7 @@ def test_the_sweeper_recovers_a_job_whose_worker_died(media_root, upload):
     assert (media_root / asset.output_name / "master.m3u8").exists()
 
 
+@pytest.mark.slow
 def test_a_long_recording_is_split_into_parallel_chunk_tasks(media_root, settings, tmp_path):
     from unittest import mock
 

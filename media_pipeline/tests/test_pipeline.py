@@ -269,6 +269,7 @@ def video_frame_count(playlist):
     return int(out.stdout.strip().splitlines()[0])
 
 
+@pytest.mark.slow
 def test_a_long_recording_is_encoded_in_chunks_that_join_without_a_seam(tmp_path, settings):
     from media_pipeline.pipeline import LadderPlan
 
@@ -318,6 +319,7 @@ def test_transcode_file_command_with_a_bad_outdir_is_one_line(tmp_path):
     assert len([line for line in result.stderr.splitlines() if line.strip()]) == 1, result.stderr
 
 
+@pytest.mark.slow
 def test_chunks_of_a_phone_frame_rate_join_without_drift(tmp_path, settings):
     """72000/2401 fps is what the iPhone sample reports: chunks must still add up frame for frame."""
     settings.KEXIANG_CHUNK_SECONDS = 8
