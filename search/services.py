@@ -14,7 +14,6 @@ from resources.models import Resource
 from . import documents
 from .backends import elastic
 from .models import IndexOutbox, SearchEntry
-from .tasks import index_resources_task
 
 logger = logging.getLogger(__name__)
 
@@ -71,6 +70,8 @@ def resources_counts_changed(*, resource_ids):
 
 
 def _send_index_task(resource_ids):
+    from .tasks import index_resources_task  # noqa: PLC0415  (the tasks call these services: a cycle at the top)
+
     for start in range(0, len(resource_ids), BATCH):
         try:
             index_resources_task.delay(resource_ids[start:start + BATCH])
