@@ -1,7 +1,10 @@
 """The one Celery app. Settings come from Django settings under the CELERY_ namespace."""
+import fcntl
 import os
+from pathlib import Path
 
 from celery import Celery
+from kombu import Connection, Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
 
@@ -37,6 +40,22 @@ def _ensure_local_broker_dirs(sender=None, **kwargs):
         backend = getattr(settings, "CELERY_RESULT_BACKEND", "")
         if backend.startswith("file://"):
             os.makedirs(backend.removeprefix("file://"), exist_ok=True)
+        queues = {settings.CELERY_TASK_DEFAULT_QUEUE,
+                  *(route["queue"] for route in getattr(settings, "CELERY_TASK_ROUTES", {}).values())}
+        local_broker_prepare(options, queues)
+
+
+def local_broker_prepare(options, queue_names):
+    """kombu's filesystem transport keeps each exchange's bindings in a JSON file that it creates without a lock
+    (open, which empties it, then lock): a process that publishes while another creates it reads it empty and
+    fails (JSONDecodeError: a 500 after the teacher's save was committed). So every process makes the files
+    first, one process at a time under a lock of ours; later binds find them and lock before reading."""
+    with open(Path(options["control_folder"]).parent / "control.lock", "a") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        with Connection("filesystem://", transport_options=options) as connection:
+            channel = connection.default_channel
+            for name in sorted(queue_names):  # as Celery makes a missing queue: a direct exchange of its name
+                Queue(name, Exchange(name, type="direct"), routing_key=name)(channel).declare()
 
 
 app.on_after_configure.connect(_ensure_local_broker_dirs)
