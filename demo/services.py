@@ -120,7 +120,7 @@ def _demo_pdf(title, pages=3):
 
 
 def _shared_by_teachers(log):
-    """Two resources a teacher shared: one waiting for review (public asked), one for the school, with previews."""
+    """Two resources a teacher shared: one waiting for moderation (public asked), one for the school, with previews."""
     teacher = User.objects.get(username="zhangfang")
     chapter = Resource.objects.filter(chapter__isnull=False).select_related("chapter", "textbook").first()
     for title, public in (("示范课件（演示）", True), ("校内共享讲义（演示）", False)):
@@ -146,4 +146,4 @@ def _shared_by_teachers(log):
             resource_preview_request(resource=resource)
             if public:
                 resource_submit_for_moderation(resource=resource, user=teacher)
-    log("共享演示 shared by teachers: 2 (one waiting for review in /admin/)")
+    log("共享演示 shared by teachers: 2 (one waiting for moderation in /admin/)")

@@ -67,7 +67,7 @@ class Rule:
 
     def hours_for(self, units: int) -> int | float:
         """The hours one activity earns each person the rule names. A half-day or day activity counts its
-        `units` (at least one, as research.services.activity_update keeps it)."""
+        `units` (at least one, as research.services.activities.activity_update keeps it)."""
         return self.hours if self.per == PER_SESSION else self.hours * max(1, units or 1)
 
     @property

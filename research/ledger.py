@@ -96,7 +96,7 @@ def _pairing_groups(pairing: SchoolPairing) -> QuerySet:
 
 
 def _hide_blind_scores(records, *, reader):
-    """Blank the percentage of review scores `reader` may not see yet (research.reviews' blind rule)."""
+    """Blank the percentage of review scores `reader` may not see yet (research.selectors.reviews' blind rule)."""
     verdicts = {}
     for record in records:
         record.score_hidden = False
