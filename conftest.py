@@ -22,6 +22,7 @@ def pytest_collection_modifyitems(config, items):
         "search": bool(os.environ.get("ELASTICSEARCH_URL")),
         "office": bool(shutil.which("soffice") and shutil.which("pdftoppm") and shutil.which("pdfinfo")),
         "nginx": bool(shutil.which("nginx") or Path("/usr/sbin/nginx").exists()),
+        "objectstore": bool(os.environ.get("AWS_S3_ENDPOINT_URL") and os.environ.get("AWS_ACCESS_KEY_ID")),
     }
     reasons = {
         "integration": "needs DATABASE_URL=postgres://… and REDIS_URL (see scripts/services/)",
@@ -31,6 +32,7 @@ def pytest_collection_modifyitems(config, items):
         "search": "needs ELASTICSEARCH_URL",
         "office": "needs LibreOffice and poppler (soffice, pdftoppm, pdfinfo)",
         "nginx": "needs Debian's nginx (apt-get install nginx)",
+        "objectstore": "needs an S3 API server: export the lines of scripts/services/s3.sh start",
     }
     missing_required = [name for name in required if not available.get(name)]
     if missing_required:
@@ -189,3 +191,15 @@ def served(transactional_db, media_root, settings, tmp_path):
     yield start
     for thing in reversed(running):
         thing.stop()
+
+
+@pytest.fixture
+def object_store(settings, media_root, tmp_path):
+    """Media and research files in the real S3 API server (tests/objectstore.py), under a prefix of this test's
+    own; this machine's MEDIA_ROOT stays empty. Removes the test's objects afterwards."""
+    from tests.objectstore import ObjectStore
+
+    settings.KEXIANG_SCRATCH_DIR = tmp_path / "scratch"
+    store = ObjectStore(settings).switch_on()
+    yield store
+    store.clean()

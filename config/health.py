@@ -3,8 +3,8 @@
 - GET /healthz: liveness. Answers 200 without touching anything: the process serves requests.
 - GET /readyz: readiness. Checks each part the site needs and answers 200 when every required part works,
   503 otherwise, with JSON naming each part, whether it is required, whether it works and how long the check
-  took. Required: the database, the Celery broker and the storage (MEDIA_ROOT, PRIVATE_MEDIA_ROOT and
-  KEXIANG_UPLOAD_DIR, writable). Elasticsearch, when ELASTICSEARCH_URL is set, is checked but not required: search falls back to
+  took. Required: the database, the Celery broker and the storage (KEXIANG_UPLOAD_DIR writable; MEDIA_ROOT
+  and PRIVATE_MEDIA_ROOT writable, or with object storage its buckets reachable). Elasticsearch, when ELASTICSEARCH_URL is set, is checked but not required: search falls back to
   the database while it is down, and the status says "degraded". KEXIANG_READY_REQUIRE_SEARCH=1 makes it
   required. A media folder that does not exist yet is made (storage would make it on the first save). Errors
   are named by their kind and a short reason, never with addresses or passwords.
@@ -20,6 +20,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from config.celery import app
+from core import media_storage
 from search.backends import elastic
 
 CHECK_TIMEOUT = 3  # seconds for any one network check
@@ -51,7 +52,19 @@ def check_search():
 
 
 def check_media():
-    for root in (settings.MEDIA_ROOT, settings.PRIVATE_MEDIA_ROOT, settings.KEXIANG_UPLOAD_DIR):
+    """The folders this machine writes (uploads in progress; MEDIA_ROOT and PRIVATE_MEDIA_ROOT when media is on
+    this disk), and the buckets when media is in object storage (reachable and listable: a write per probe
+    would cost a request each time a load balancer asks)."""
+    folders = [settings.KEXIANG_UPLOAD_DIR]
+    for storage in (media_storage.media_storage(), media_storage.private_storage()):
+        root = media_storage.local_root(storage)
+        if root is not None:
+            folders.append(root)
+            continue
+        ok, why = media_storage.reachable(storage)
+        if not ok:
+            raise media_storage.StorageUnavailable(f"bucket {storage.bucket_name} cannot be reached: {why}")
+    for root in folders:
         _probe_write(Path(root))
 
 

@@ -10,8 +10,8 @@ Caching: a public file may be kept by browsers and shared caches (a day; playlis
 transcode may still replace, a minute); any other file is `private` to the reader's browser and varies on
 the session cookie, so no shared cache ever hands it to someone else.
 """
-import mimetypes
 import os
+import posixpath
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -19,9 +19,14 @@ from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
-from django.http import FileResponse, Http404, HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import content_disposition_header, http_date
+from django.utils.translation import gettext
+
+from . import media_storage
+from .media_storage import CHANGING, StorageUnavailable, content_type_of
+from .storage import storage_failed
 
 MEDIA, PRIVATE = "media", "private"  # the two roots: MEDIA_ROOT and PRIVATE_MEDIA_ROOT
 
@@ -38,17 +43,6 @@ class StoredFile:
         return self.is_public or self.readable(user)
 
 
-CONTENT_TYPES = {
-    ".m3u8": "application/vnd.apple.mpegurl",
-    ".m4s": "video/iso.segment",
-    ".mp4": "video/mp4",
-    ".m4a": "audio/mp4",
-    ".ts": "video/mp2t",
-    ".aac": "audio/aac",
-    ".vtt": "text/vtt; charset=utf-8",
-    ".jpg": "image/jpeg",
-}
-CHANGING = (".m3u8", ".vtt")  # a transcode may still replace these (early publish swaps the master playlist)
 PUBLIC_MAX_AGE, PUBLIC_CHANGING_MAX_AGE, PRIVATE_MAX_AGE = 86400, 60, 600
 _RANGE_RE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _BLOCK = 256 * 1024
@@ -58,9 +52,8 @@ def root_path(root: str) -> Path:
     return Path(settings.MEDIA_ROOT if root == MEDIA else settings.PRIVATE_MEDIA_ROOT)
 
 
-def content_type_of(name: str) -> str:
-    suffix = Path(name).suffix.lower()
-    return CONTENT_TYPES.get(suffix) or mimetypes.guess_type(name)[0] or "application/octet-stream"
+def storage_of(root: str):
+    return media_storage.media_storage() if root == MEDIA else media_storage.private_storage()
 
 
 def cache_control(name: str, *, public: bool, root: str = MEDIA) -> str:
@@ -74,6 +67,9 @@ def cache_control(name: str, *, public: bool, root: str = MEDIA) -> str:
 
 def send_file(request, stored, *, filename=None, as_attachment=False):
     """The response that delivers `stored` (an access.StoredFile the reader may read)."""
+    storage = storage_of(stored.root)
+    if not media_storage.is_local(storage):
+        return _from_object_storage(request, stored, storage, filename=filename, as_attachment=as_attachment)
     if settings.KEXIANG_FILE_SERVING == "nginx":
         response = HttpResponse(content_type=content_type_of(stored.name))
         response["X-Accel-Redirect"] = settings.KEXIANG_ACCEL_PREFIXES[stored.root] + quote(stored.name)
@@ -188,3 +184,93 @@ class _Part:
 
     def close(self):
         self.handle.close()
+
+
+# ---------------------------------------------------------------------------------------------------
+# Object storage: a signed link instead of the bytes
+# ---------------------------------------------------------------------------------------------------
+
+def _from_object_storage(request, stored, storage, *, filename=None, as_attachment=False):
+    """A file in object storage, after the reader's check: a playlist is read and sent with signed links to its
+    segments (players fetch those from the store directly); any other file is a redirect to a presigned link
+    (or to the CDN, for a public file when KEXIANG_MEDIA_CDN_URL is set). A missing object is a 404; a store
+    that cannot be reached is a 503 that says so."""
+    try:
+        if stored.name.endswith(".m3u8"):
+            # ?offline=1: as stored, its segments named relative to it (a copy kept for offline viewing asks for
+            # them under those URLs); else with signed links, fetched from the store directly
+            text = (media_storage.read_text(storage, stored.name) if request.GET.get("offline")
+                    else _signed_playlist(stored, storage))
+            response = HttpResponse(text, content_type=content_type_of(stored.name))
+        else:
+            media_storage.size_of(storage, stored.name)  # there at all? (a 404 here, not the store's 403/404)
+            response = HttpResponseRedirect(_link(stored, storage, filename=filename, as_attachment=as_attachment))
+    except FileNotFoundError:
+        raise Http404 from None
+    except StorageUnavailable as error:
+        return unavailable(error)
+    seconds = settings.KEXIANG_SIGNED_URL_SECONDS
+    if stored.name.endswith(".m3u8"):  # names links valid `seconds`: never kept longer than a minute
+        response["Cache-Control"] = f"public, max-age={min(60, seconds // 4)}" if stored.is_public \
+            else "private, no-cache"
+    else:  # the redirect is kept a while, well within its link's life
+        response["Cache-Control"] = f"{'public' if stored.is_public else 'private'}, max-age={seconds // 4}"
+    if not stored.is_public:
+        patch_vary_headers(response, ("Cookie",))
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+def unavailable(error):
+    media_storage_failed(error)
+    response = HttpResponse(gettext("Media storage cannot be reached right now. Try again in a few minutes."),
+                            status=503, content_type="text/plain; charset=utf-8")
+    response["Retry-After"] = "30"
+    response["Cache-Control"] = "no-store"
+    return response
+
+
+def media_storage_failed(error):
+    storage_failed("media storage", error)
+
+
+def _link(stored, storage, *, filename=None, as_attachment=False, name=None):
+    name = name or stored.name
+    cdn = settings.KEXIANG_MEDIA_CDN_URL
+    if stored.is_public and cdn and stored.root == MEDIA and not (filename or as_attachment):
+        return cdn.rstrip("/") + "/" + quote(name)
+    disposition = None
+    if as_attachment or filename:
+        disposition = content_disposition_header(as_attachment, filename or Path(name).name)
+    seconds = settings.KEXIANG_SIGNED_URL_SECONDS
+    changing = Path(name).suffix.lower() in CHANGING
+    cache = (f"{'public' if stored.is_public else 'private'}, "
+             f"max-age={min(60, seconds) if changing else seconds}")
+    return media_storage.signed_url(storage, name, content_type=content_type_of(name), cache_control=cache,
+                                    disposition=disposition)
+
+
+def _signed_playlist(stored, storage) -> str:
+    """An HLS playlist with its segments (and init segment) named by signed links; playlists it names stay
+    relative, so players come back here for them (and get links of their own)."""
+    folder = stored.name.rsplit("/", 1)[0] if "/" in stored.name else ""
+    lines = []
+    for line in media_storage.read_text(storage, stored.name).splitlines():
+        text = line.strip()
+        if text.startswith("#EXT-X-MAP:") and 'URI="' in text:
+            head, _, rest = text.partition('URI="')
+            uri, _, tail = rest.partition('"')
+            line = f'{head}URI="{_segment_link(stored, storage, folder, uri)}"{tail}'
+        elif text and not text.startswith("#") and not text.endswith(".m3u8"):
+            line = _segment_link(stored, storage, folder, text)
+        lines.append(line)
+    return "\n".join(lines) + "\n"
+
+
+def _segment_link(stored, storage, folder, uri):
+    if "://" in uri or uri.startswith("/"):
+        return uri
+    name = posixpath.normpath(posixpath.join(folder, uri))
+    if name.startswith("../") or not name.startswith(folder):
+        return uri
+    return _link(stored, storage, name=name)

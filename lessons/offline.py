@@ -2,13 +2,14 @@
 (playlist, init segment and every media segment), the captions and the storyboard, and the saved-lessons
 page, with each file's size when known."""
 import os
-from pathlib import Path
 
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.templatetags.static import static
 from django.urls import reverse
+
+from core import media_storage
 
 from media_pipeline.playlists import playlist_files
 
@@ -32,12 +33,23 @@ def _static_size(name):
     return os.path.getsize(path) if path and os.path.isfile(path) else None
 
 
-def _media_size(url):
-    """Size of a file under MEDIA_URL, read from MEDIA_ROOT; None if it is not there."""
-    if not url.startswith(settings.MEDIA_URL):
+def _media_sizes(asset):
+    """{URL: size} of the files of `asset`'s ladder, listed once from the media storage (wherever it is)."""
+    try:
+        return {f"{settings.MEDIA_URL}{name}": size
+                for name, size, _modified in media_storage.walk(media_storage.media_storage(), asset.output_name)}
+    except OSError:
+        return {}
+
+
+def _media_size(url, sizes):
+    """Size of a file under MEDIA_URL: the ladder's from `sizes`, any other (captions) asked for; None if unknown."""
+    if url in sizes or not url.startswith(settings.MEDIA_URL):
+        return sizes.get(url)
+    try:
+        return media_storage.size_of(media_storage.media_storage(), url[len(settings.MEDIA_URL):])
+    except OSError:
         return None
-    path = Path(settings.MEDIA_ROOT) / url[len(settings.MEDIA_URL):]
-    return path.stat().st_size if path.is_file() else None
 
 
 def offline_manifest(*, resource):
@@ -51,18 +63,21 @@ def offline_manifest(*, resource):
              {"url": reverse("lessons:saved"), "size": None}]
     files += [{"url": static(name), "size": _static_size(name)} for name in PAGE_STATIC]
     media = [asset.poster_url]
+    sizes = _media_sizes(asset)
     if rung:
-        media.append(rung.url)
+        # the playlist as stored (segments named relative to it, not by signed links that expire): offline, the
+        # player asks for the segments under the URLs they are kept by
+        files.append({"url": rung.url, "fetch": f"{rung.url}?offline=1", "size": sizes.get(rung.url)})
         try:
             media += playlist_files(rung.url)
         except OSError:
             pass  # the page can still keep what it has; it will miss the segments
     if resource.captions:
         media.append(resource.captions.url)
-    files += [{"url": url, "size": _media_size(url)} for url in media]
+    files += [{"url": url, "size": _media_size(url, sizes)} for url in media]
     # scrubbing previews, when the ladder has them (ladders of sound recordings do not)
     for url in (asset.storyboard_url, asset.storyboard_url and asset.storyboard_url.replace(".vtt", ".jpg")):
-        size = _media_size(url) if url else None
+        size = _media_size(url, sizes) if url else None
         if size is not None:
             files.append({"url": url, "size": size})
     return {

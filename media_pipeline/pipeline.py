@@ -208,7 +208,7 @@ CHUNKS_END = 0.9
 
 
 def transcode(src, outdir, *, on_progress=None, on_playable=None, info=None, early_publish=True,
-              dispatch_chunks=None):
+              dispatch_chunks=None, publish=None):
     """Turn `src` into OUTDIR/master.m3u8 + renditions + posters + storyboard + slides. Raises MediaError.
 
     With `early_publish`, the audio and lowest rungs are encoded and published first (one decode),
@@ -217,15 +217,22 @@ def transcode(src, outdir, *, on_progress=None, on_playable=None, info=None, ear
     recordings encode the higher rungs in chunks: one after another here, or handed to
     `dispatch_chunks(count)` (Celery tasks in parallel, see media_pipeline.tasks), in which case
     this returns None and the last chunk's task joins them (add_rest).
+
+    `publish()`, when given, is called each time OUTDIR changed in a way viewers may see (the first rungs, the
+    slides, the higher rungs): a ladder built in a scratch folder is copied to where it is served from then
+    (media_pipeline.publishing), the master playlist last.
     """
+    publish = publish or (lambda: None)
     src, outdir = Path(src), Path(outdir)
     plan = LadderPlan.make(info or ffmpeg.probe(src), early_publish=early_publish)
     split_at = FIRST_PASS_SHARE if plan.rest else CHUNKS_END
     result = publish_first(src, outdir, plan, on_progress, split_at)
+    publish()
     if plan.rest and on_playable:
         on_playable(result)
     # a decode of its own: after the lesson is out, not before
     pictures.make_slides(src, outdir, plan.info, scratch=staging_dirs(outdir)["slides"])
+    publish()
     if plan.rest:
         if plan.chunks and dispatch_chunks:
             dispatch_chunks(len(plan.chunks))
@@ -235,6 +242,7 @@ def transcode(src, outdir, *, on_progress=None, on_playable=None, info=None, ear
             if on_progress:
                 on_progress(split_at + (CHUNKS_END - split_at) * (index + 1) / len(plan.chunks))
         add_rest(src, outdir, plan, result, on_progress, split_at)
+        publish()
     if on_progress:
         on_progress(1.0)
     return result

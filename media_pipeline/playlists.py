@@ -8,6 +8,8 @@ from urllib.parse import urljoin
 
 from django.conf import settings
 
+from core import media_storage
+
 MASTER_PLAYLIST = "master.m3u8"  # in the ladder's folder
 MEDIA_PLAYLIST = "index.m3u8"  # in each rung's folder
 
@@ -29,10 +31,11 @@ def media_segments(playlist):
 
 
 def playlist_files(playlist_url):
-    """The init segment and media segments a rung's media playlist names, as URLs, in order."""
-    path = Path(settings.MEDIA_ROOT) / playlist_url[len(settings.MEDIA_URL):]
+    """The init segment and media segments a rung's media playlist names, as URLs, in order (read from the media
+    storage, wherever it is)."""
+    text = media_storage.read_text(media_storage.media_storage(), playlist_url[len(settings.MEDIA_URL):])
     urls = []
-    for line in path.read_text(encoding="utf-8").splitlines():
+    for line in text.splitlines():
         line = line.strip()
         if line.startswith("#EXT-X-MAP:"):
             for part in line[len("#EXT-X-MAP:"):].split(","):

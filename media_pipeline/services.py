@@ -13,7 +13,9 @@ from django.db import connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
-from . import ffmpeg, pipeline, tus
+from core import media_storage
+
+from . import ffmpeg, pipeline, publishing, tus
 from .exceptions import MediaError, TranscodeError
 from .models import MediaAsset
 
@@ -29,15 +31,16 @@ def stuck_after():
     return datetime.timedelta(seconds=getattr(settings, "KEXIANG_TRANSCODE_STUCK_AFTER", 600))
 
 
-def media_asset_create(*, owner, source_path, title="", upload_id=None) -> MediaAsset:
-    """Record an uploaded file and queue its transcode once the transaction commits."""
+def media_asset_create(*, owner, source_path, title="", upload_id=None, size_bytes=None) -> MediaAsset:
+    """Record an original and queue its transcode once the transaction commits. `source_path`: an absolute path on
+    the workers' disk, or a name in the media storage (publishing.local_source)."""
     from .tasks import transcode_task  # noqa: PLC0415  (the tasks call these services: a cycle at the top)
 
-    try:
-        size = os.path.getsize(source_path)
-    except OSError:
-        size = None
-    asset = MediaAsset(owner=owner, source_path=str(source_path), title=title, upload_id=upload_id, size_bytes=size)
+    if size_bytes is None and os.path.isabs(source_path):
+        with contextlib.suppress(OSError):
+            size_bytes = os.path.getsize(source_path)
+    asset = MediaAsset(owner=owner, source_path=str(source_path), title=title, upload_id=upload_id,
+                       size_bytes=size_bytes)
     asset.full_clean()
     asset.save()
     transaction.on_commit(lambda: transcode_task.delay(asset.pk))
@@ -94,27 +97,30 @@ class TranscodeJob:
         self._last_beat = now
         MediaAsset.objects.filter(pk=self.asset.pk).update(progress=round(fraction, 4), heartbeat_at=now)
 
-    @property
-    def outdir(self):
-        return Path(settings.MEDIA_ROOT) / self.asset.output_name
-
-    def plan(self):
-        return pipeline.LadderPlan.make(ffmpeg.probe(self.asset.source_path))
+    def plan(self, source):
+        return pipeline.LadderPlan.make(ffmpeg.probe(source))
 
     def run(self, *, dispatch_chunks=None):
         """Publish the first rungs, then add the rest here, or hand the chunks of a long recording to
         `dispatch_chunks(count)` (Celery tasks) and return None: `join` finishes the job."""
-        result = pipeline.transcode(self.asset.source_path, self.outdir, on_progress=self.report,
-                                    on_playable=self.playable, dispatch_chunks=dispatch_chunks)
+        with publishing.workspace(self.asset) as work:
+            result = pipeline.transcode(work.source, work.outdir, on_progress=self.report, on_playable=self.playable,
+                                        dispatch_chunks=dispatch_chunks, publish=work.publish)
+            self.bytes_published = work.bytes_published
         if result is not None:
             self.finish(result)
         return result
 
     def chunk(self, index):
         """Encode one chunk; True when it was the last one missing (the caller then queues the join)."""
-        plan = self.plan()
-        pipeline.encode_chunk(self.asset.source_path, self.outdir, plan, index)
-        done = pipeline.chunks_done(self.outdir, plan)
+        with publishing.workspace(self.asset) as work:
+            plan = self.plan(work.source)
+            folder = pipeline.encode_chunk(work.source, work.outdir, plan, index)
+            if work.remote:  # for whichever worker joins them
+                publishing.chunk_store(self.asset, folder, index)
+                done = publishing.chunks_stored(self.asset)
+            else:
+                done = pipeline.chunks_done(work.outdir, plan)
         share = pipeline.CHUNKS_END - pipeline.FIRST_PASS_SHARE
         self.report(pipeline.FIRST_PASS_SHARE + share * done / len(plan.chunks))
         if done < len(plan.chunks):
@@ -123,10 +129,17 @@ class TranscodeJob:
         return bool(MediaAsset.objects.filter(pk=self.asset.pk, join_queued=False).update(join_queued=True))
 
     def join(self):
-        plan = self.plan()
-        result = pipeline.TranscodeResult(outdir=self.outdir, info=plan.info)
-        result.variants = [pipeline.measure_variant(self.outdir / rung.name, rung, plan.info) for rung in plan.first]
-        pipeline.add_rest(self.asset.source_path, self.outdir, plan, result)
+        with publishing.workspace(self.asset) as work:
+            plan = self.plan(work.source)
+            result = pipeline.TranscodeResult(outdir=work.outdir, info=plan.info)
+            result.variants = [_variant_of(self.asset, rung) or pipeline.measure_variant(work.outdir / rung.name, rung,
+                                                                                         plan.info)
+                               for rung in plan.first]
+            if work.remote:
+                publishing.chunks_fetch(self.asset, pipeline.staging_dirs(work.outdir)["chunks"])
+            pipeline.add_rest(work.source, work.outdir, plan, result)
+            work.publish()
+        publishing.work_forget(self.asset)
         self.finish(result)
         return result
 
@@ -147,8 +160,13 @@ class TranscodeJob:
 
     def fail(self, error: MediaError):
         asset = self.asset
-        for folder in pipeline.staging_dirs(self.outdir).values():
-            shutil.rmtree(folder, ignore_errors=True)
+        if media_storage.is_local():
+            outdir = Path(settings.MEDIA_ROOT) / asset.output_name
+            for folder in pipeline.staging_dirs(outdir).values():
+                shutil.rmtree(folder, ignore_errors=True)
+        else:
+            with contextlib.suppress(OSError):  # the store may be why it failed; media_orphans finds them later
+                publishing.work_forget(asset)
         asset.state, asset.finished_at = MediaAsset.State.FAILED, timezone.now()
         # Stored as the English message id and translated when shown, in the reader's language.
         with translation.override(None):
@@ -160,9 +178,19 @@ class TranscodeJob:
 def _variants(result):
     return [
         {"name": v.name, "bandwidth": v.bandwidth, "average_bandwidth": v.average_bandwidth,
-         "width": v.width, "height": v.height, "frame_rate": v.frame_rate}
+         "width": v.width, "height": v.height, "frame_rate": v.frame_rate, "codecs": v.codecs,
+         "playlist": v.playlist}
         for v in result.variants
     ]
+
+
+def _variant_of(asset, rung):
+    """A published rung as the asset recorded it (the join may run where the ladder's files are not)."""
+    for data in asset.variants or []:
+        if data.get("name") == rung.name and data.get("codecs") and data.get("playlist"):
+            return pipeline.Variant(**{key: data[key] for key in (
+                "name", "playlist", "bandwidth", "average_bandwidth", "codecs", "width", "height", "frame_rate")})
+    return None
 
 
 def media_assets_stuck(now=None, silence=None):
@@ -213,6 +241,16 @@ def media_asset_create_from_upload(*, upload: tus.UploadInfo) -> MediaAsset | No
     owner = get_user_model().objects.filter(pk=upload.owner_id).first()
     if owner is None:
         return None
+    source = tus.upload_path(upload)
+    size = None
+    if not media_storage.is_local():
+        # The upload folder is this web machine's own: the original goes into the media storage, where any
+        # worker finds it. StorageUnavailable (an OSError) when the store is down: the upload stays complete
+        # here, and whoever asks for its asset later (the page polling, the resource's Save) tries again.
+        size = source.stat().st_size
+        stored = publishing.original_store(source, str(upload.id), upload.filename)
+        transaction.on_commit(lambda: tus.upload_data_release(upload), robust=True)
+        source = stored
     with transaction.atomic():
-        return media_asset_create(owner=owner, source_path=tus.upload_path(upload), upload_id=upload.id,
+        return media_asset_create(owner=owner, source_path=source, upload_id=upload.id, size_bytes=size,
                                   title=upload.metadata.get("title") or upload.filename)

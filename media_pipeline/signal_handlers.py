@@ -1,11 +1,18 @@
 """Connected in MediaPipelineConfig.ready()."""
 import fcntl
 import logging
+import os
+from pathlib import Path
 
 from celery.signals import worker_init, worker_process_init
 from django.conf import settings
+from django.db import transaction
+from django.db.models.signals import post_delete
 
-from . import tus
+from core import media_storage
+
+from . import pipeline, publishing, tus
+from .models import MediaAsset
 from .services import HEARTBEAT_THREAD_EVERY, media_asset_create_from_upload
 from .tasks import sweep_stuck_transcodes
 
@@ -65,7 +72,36 @@ def local_worker_child_init(sender=None, **kwargs):
     _local_worker_lock = handle
 
 
+def media_asset_deleted(sender, instance, **kwargs):
+    # Its files go once the deletion is committed (not if it is rolled back).
+    output_name, uid, source_path = instance.output_name, instance.uid, instance.source_path
+    transaction.on_commit(
+        lambda: media_asset_files_delete(output_name=output_name, uid=uid, source_path=source_path), robust=True)
+
+
+def media_asset_files_delete(*, output_name, uid, source_path):
+    """A deleted asset's ladder, its work folders and its original when that is in the media storage (an
+    absolute path is a file of the upload folder or one an operator named: left alone). What the storage fails
+    to delete stays, logged: `manage.py media_orphans` finds it later."""
+    storage = media_storage.media_storage()
+    folders = [output_name, f"{publishing.WORK}/{uid}"]
+    if media_storage.local_root(storage) is not None:  # the ladder is built beside its folder on disk
+        folders += [folder.as_posix() for folder in pipeline.staging_dirs(Path(output_name)).values()]
+    for folder in folders:
+        try:
+            media_storage.delete_prefix(storage, folder)
+        except OSError as error:
+            logger.warning("could not delete %s/ of a deleted video (media_orphans will list it): %s", folder, error)
+    if source_path and not os.path.isabs(source_path) and not MediaAsset.objects.filter(source_path=source_path).exists():
+        try:
+            media_storage.delete_file(storage, source_path)
+        except OSError as error:
+            logger.warning("could not delete %s of a deleted video (media_orphans will list it): %s", source_path,
+                           error)
+
+
 def connect():
+    post_delete.connect(media_asset_deleted, sender=MediaAsset, dispatch_uid="media_pipeline.media_asset_deleted")
     tus.upload_completed.connect(transcode_completed_upload, dispatch_uid="media_pipeline.transcode_completed_upload")
     worker_init.connect(local_worker_start, dispatch_uid="media_pipeline.local_worker_start")
     worker_process_init.connect(local_worker_child_init, dispatch_uid="media_pipeline.local_worker_child_init")

@@ -466,6 +466,12 @@ def upload_delete(*, upload_id, user) -> None:
         _remove(directory)
 
 
+def upload_data_release(upload: UploadInfo) -> None:
+    """The finished file was copied into the media storage (object storage): its bytes here can go. The
+    upload's record stays, so its status and the page that saves it still find it (it expires later)."""
+    upload_path(upload).unlink(missing_ok=True)
+
+
 def uploads_of(*, owner_ids) -> list[UploadInfo]:
     """The uploads on disk of these users: unfinished, finished (taken or not: a video's original stays
     here as its source) and corrupt (kept for the status until they expire)."""

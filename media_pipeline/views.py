@@ -5,6 +5,9 @@ from django.urls import reverse
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 
+from core.media_storage import StorageUnavailable
+from core.storage import storage_failed
+
 from . import tus
 from .exceptions import UploadError
 from .models import MediaAsset
@@ -46,7 +49,11 @@ def asset_for_upload(request, upload_id):
             raise Http404 from exc
         if not upload.is_complete:
             raise Http404
-        media_asset_create_from_upload(upload=upload)
+        try:
+            media_asset_create_from_upload(upload=upload)
+        except StorageUnavailable as error:  # kept here: asked again, the original goes into storage then
+            storage_failed("media storage", error)
+            return JsonResponse({"error": gettext(error.user_message), "retry": True}, status=503)
         asset = get_object_or_404(MediaAsset, upload_id=upload_id, owner=request.user)
     status_url = reverse("media_pipeline:status", args=[asset.uid])
     return JsonResponse({**media_asset_payload(asset=asset), "status_url": status_url})

@@ -1,11 +1,11 @@
 """Teaching-research (教研) groups and their members. Activities and threads build on these."""
-import os
 import uuid
 
 from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+
+from core.media_storage import PrivateFileSystemStorage, private_media_storage
 
 
 class ResearchGroup(models.Model):
@@ -218,27 +218,14 @@ class Post(models.Model):
         verbose_name_plural = _("posts")
 
 
-class PrivateStorage(FileSystemStorage):
-    """Files outside MEDIA_ROOT (settings.PRIVATE_MEDIA_ROOT, read on each use): never served by URL,
-    only through a view that checks group membership."""
-
-    @property
-    def base_location(self):
-        return str(settings.PRIVATE_MEDIA_ROOT)
-
-    @property
-    def location(self):
-        return os.path.abspath(self.base_location)
-
-
-private_storage = PrivateStorage()
+PrivateStorage = PrivateFileSystemStorage  # the name migration 0003 gives the storage
 
 
 class PostAttachment(models.Model):
     """A file on a post. Kept outside MEDIA_ROOT and served only to the group's members."""
 
     post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(storage=private_storage, upload_to="research/%Y/%m/")
+    file = models.FileField(storage=private_media_storage, upload_to="research/%Y/%m/")
     original_filename = models.CharField(max_length=255)
     size = models.PositiveBigIntegerField(default=0)
 

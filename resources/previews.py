@@ -28,6 +28,8 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone, translation
 
+from core.media_storage import storage_errors
+
 from .converters import render_pages
 from .documents import PREVIEW_FORMATS, extension_of
 from .exceptions import PreviewTimeoutError, PreviewUnavailableError, ResourceFileError
@@ -192,7 +194,8 @@ class PreviewJob:
             work = Path(work)
             source = work / f"source.{extension or 'bin'}"
             try:
-                with self.storage.open(resource.attachment.name, "rb") as original, source.open("wb") as copy:
+                with (storage_errors(f"read {resource.attachment.name}"),
+                      self.storage.open(resource.attachment.name, "rb") as original, source.open("wb") as copy):
                     shutil.copyfileobj(original, copy, 1 << 20)
             except FileNotFoundError as error:
                 log.error("preview of resource %s: attachment %s is missing", resource.pk, resource.attachment.name)
@@ -202,7 +205,7 @@ class PreviewJob:
             # set's URLs from showing a new file's pages.
             folder = f"previews/{resource.pk}-{uuid.uuid4().hex}"
             for number, image in enumerate(rendered.images, start=1):
-                with image.open("rb") as handle:
+                with image.open("rb") as handle, storage_errors(f"store {folder}"):
                     self.stored.append(self.storage.save(f"{folder}/page-{number}.jpg", File(handle)))
         seconds = time.monotonic() - started
         self.finish(f"{len(self.stored)} of {rendered.page_count} pages shown; made in {seconds:.1f} s")

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from wagtail.models import TaskState, WorkflowState
 
 from accounts.models import User
+from core.media_storage import StorageUnavailable, storage_errors
 from core.storage import storage_failed
 from media_pipeline import tus
 from media_pipeline.exceptions import UploadError
@@ -364,8 +365,11 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
 
     if is_video_upload:
         asset = MediaAsset.objects.filter(upload_id=str(upload.id), owner=user).first()
-        if asset is None:  # the process died between the upload's last byte and its asset
-            media_asset_create_from_upload(upload=upload)
+        if asset is None:  # the process died between the upload's last byte and its asset, or the store was down
+            try:
+                media_asset_create_from_upload(upload=upload)
+            except StorageUnavailable as error:
+                raise _storage_unavailable(error) from error
             asset = MediaAsset.objects.get(upload_id=str(upload.id), owner=user)
         resource.media_asset = asset
         resource.duration_s = asset.duration
@@ -373,13 +377,10 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
         path = tus.upload_path(upload)
         document_check(path, filename)  # raises a ResourceFileError with a sentence for the teacher
         try:
-            with open(path, "rb") as handle:
+            with open(path, "rb") as handle, storage_errors("store an attachment"):
                 resource.attachment.save(f"{uuid.uuid4().hex}.{extension or 'bin'}", File(handle), save=False)
         except OSError as error:
-            storage_failed("media storage", error)
-            raise StorageUnavailableError(
-                _("The server cannot store files right now (its storage cannot be written). Your upload is kept: "
-                  "press Save again later, and tell your school admin."), detail=str(error)) from error
+            raise _storage_unavailable(error) from error
 
     wants_public = visibility == Resource.Visibility.PUBLIC
     if wants_public:
@@ -394,6 +395,13 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
     if not is_video_upload:
         transaction.on_commit(lambda: _upload_discard(upload.id, user), robust=True)
     return resource
+
+
+def _storage_unavailable(error):
+    storage_failed("media storage", error)
+    return StorageUnavailableError(
+        _("The server cannot store files right now (its storage cannot be written). Your upload is kept: "
+          "press Save again later, and tell your school admin."), detail=str(error))
 
 
 def _upload_discard(upload_id, user):

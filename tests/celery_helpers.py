@@ -2,14 +2,16 @@
 import contextlib
 
 from celery.contrib.testing.worker import start_worker
+from kombu import pools
 
 from config.celery import app
 
 
 def _forget_connections():
-    """Drop cached broker pools and the result backend so that a changed configuration is used."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Drop cached broker pools and the result backend so that a changed configuration is used. kombu keeps its
+    pools per connection for the whole process: closing only ours left a closed pool that the next test with the
+    same broker URL was handed ("Acquire on closed pool"), so every pool is closed and forgotten."""
+    pools.reset()
     app._pool = None
     if "amqp" in app.__dict__:
         app.__dict__["amqp"]._producer_pool = None

@@ -94,3 +94,71 @@ def test_a_killed_worker_publishes_nothing_and_the_job_completes_later(settings,
         log.close()
         app.conf.update(task_always_eager=True, broker_url=saved["CELERY_BROKER_URL"], result_backend="cache+memory://")
         _forget_connections()
+
+
+@pytest.mark.objectstore
+def test_on_object_storage_a_killed_worker_leaves_no_half_ladder_in_the_bucket_and_its_retry_finishes(
+        settings, tmp_path, object_store):
+    """Workers with no disk in common with the web: the original is in the bucket, each worker builds in its own
+    scratch folder and publishes into the bucket, the master playlist last."""
+    from core import media_storage
+
+    redis = os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/3"
+    db = connection.settings_dict
+    env = {
+        **os.environ, **object_store.env,
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": redis, "CELERY_RESULT_BACKEND": redis, "REDIS_URL": redis,
+        "MEDIA_ROOT": str(tmp_path / "no-media-here"), "KEXIANG_VAR_DIR": str(tmp_path / "var"),
+    }
+    subprocess.run(["redis-cli", "-u", redis, "flushdb"], check=True, capture_output=True)
+    src = lavfi_clip(tmp_path / "long.mp4", seconds=90, size="1280x720")
+    asset = MediaAsset.objects.create(owner=UserFactory(), source_path="")
+    asset.source_path = f"originals/{asset.uid}/original.mp4"
+    media_storage.upload_file(object_store.media, src, asset.source_path)
+    asset.save(update_fields=["source_path"])
+    src.unlink()  # nothing of it on a disk the workers could share
+    from config.celery import app
+
+    app.conf.update(task_always_eager=False, broker_url=redis, result_backend=redis)
+    _forget_connections()
+    log = open(tmp_path / "worker.log", "w")
+    ladder = asset.output_name
+    try:
+        first = start_worker(env, log)
+        transcode_task.delay(asset.pk)
+        wait_for(lambda: MediaAsset.objects.get(pk=asset.pk).progress > 0.4, 180, "the second pass to be under way")
+        os.killpg(first.pid, signal.SIGKILL)
+        first.wait(timeout=30)
+        asset.refresh_from_db()
+        assert asset.state == MediaAsset.State.PROCESSING and asset.progress < 1.0
+        master = object_store.media.open(f"{ladder}/master.m3u8").read().decode()
+        assert "240p/index.m3u8" in master, "the lowest rung was published and stays playable"
+        assert "720p" not in master and not object_store.names(f"{ladder}/720p"), "no half-made rung in the bucket"
+        for rung in ("240p", "audio"):  # everything the master names is there
+            playlist = object_store.media.open(f"{ladder}/{rung}/index.m3u8").read().decode()
+            named = [line for line in playlist.splitlines() if line and not line.startswith("#")]
+            assert set(f"{ladder}/{rung}/{n}" for n in named) <= set(object_store.names(f"{ladder}/{rung}"))
+        assert not (tmp_path / "no-media-here").exists(), "the worker never wrote to a media folder on disk"
+
+        second = start_worker(env, log)
+        settings.KEXIANG_TRANSCODE_STUCK_AFTER = 1
+        time.sleep(1.5)
+        assert sweep_stuck_transcodes() == [asset.pk]
+        wait_for(lambda: MediaAsset.objects.get(pk=asset.pk).state == MediaAsset.State.READY, 300, "the job to complete")
+        os.killpg(second.pid, signal.SIGTERM)
+        second.wait(timeout=60)
+        asset.refresh_from_db()
+        assert asset.attempts == 2
+        master = object_store.media.open(f"{ladder}/master.m3u8").read().decode()
+        assert "720p/index.m3u8" in master and f"{ladder}/720p/index.m3u8" in object_store.names(f"{ladder}/720p")
+        assert not object_store.names(f"work/{asset.uid}")
+    finally:
+        for proc in ("first", "second"):
+            p = locals().get(proc)
+            if p and p.poll() is None:
+                os.killpg(p.pid, signal.SIGKILL)
+        log.close()
+        app.conf.update(task_always_eager=True, broker_url="memory://", result_backend="cache+memory://")
+        _forget_connections()

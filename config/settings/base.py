@@ -6,8 +6,11 @@ Everything an operator may change is read from the environment (see README.md,
 import datetime
 import os
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import dj_database_url
+
+from core.s3_settings import s3_storage
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 SITE_DIR = BASE_DIR / "site"
@@ -101,6 +104,7 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "core.media_storage.media_status",  # a note on every page while object storage is down
             ],
         },
     },
@@ -216,6 +220,56 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+
+# Where media lives (core/media_storage.py): "local" (MEDIA_ROOT and PRIVATE_MEDIA_ROOT on this machine's disk,
+# the embedded default) or "s3" (S3-compatible object storage: SeaweedFS, Ceph RGW, MinIO, a cloud OSS), read
+# through django-storages with django-storages' own environment names. With "s3" no machine needs the web's
+# disk: workers fetch originals into KEXIANG_SCRATCH_DIR and publish ladders into the bucket, and files are
+# reached through short-lived presigned URLs handed out after the page rules' check (anonymous reads of the
+# buckets should be refused). Research files go to their own bucket (KEXIANG_PRIVATE_BUCKET_NAME), or under
+# "private/" in the media bucket when it is not set.
+KEXIANG_MEDIA_STORAGE = os.environ.get("KEXIANG_MEDIA_STORAGE", "local").strip().lower()
+AWS_S3_ENDPOINT_URL = os.environ.get("AWS_S3_ENDPOINT_URL") or None
+AWS_ACCESS_KEY_ID = os.environ.get("AWS_ACCESS_KEY_ID") or None  # None: boto3's own chain (an instance role…)
+AWS_SECRET_ACCESS_KEY = os.environ.get("AWS_SECRET_ACCESS_KEY") or None
+AWS_STORAGE_BUCKET_NAME = os.environ.get("AWS_STORAGE_BUCKET_NAME", "kexiang-media")
+AWS_S3_REGION_NAME = os.environ.get("AWS_S3_REGION_NAME") or "us-east-1"
+AWS_S3_ADDRESSING_STYLE = os.environ.get("AWS_S3_ADDRESSING_STYLE") or "path"
+AWS_S3_SIGNATURE_VERSION = "s3v4"
+AWS_S3_FILE_OVERWRITE = False  # an attachment never replaces another one's object of the same name
+AWS_DEFAULT_ACL = None  # objects inherit the bucket's policy: private
+KEXIANG_PRIVATE_BUCKET_NAME = os.environ.get("KEXIANG_PRIVATE_BUCKET_NAME", "")
+# Presigned links live this long (seconds): a page, a playlist or a download hands out fresh ones each time.
+KEXIANG_SIGNED_URL_SECONDS = int(os.environ.get("KEXIANG_SIGNED_URL_SECONDS", "600"))
+# Public files (of public resources) may be sent from a CDN in front of the media bucket instead:
+# its base URL, e.g. https://cdn.example.org/ (the CDN reaches the bucket with its own credentials).
+KEXIANG_MEDIA_CDN_URL = os.environ.get("KEXIANG_MEDIA_CDN_URL", "")
+# Where transcoding workers keep an original and the ladder they build before publishing it.
+KEXIANG_SCRATCH_DIR = Path(os.environ.get("KEXIANG_SCRATCH_DIR", VAR_DIR / "scratch"))
+
+
+# A folder in the bucket(s) for this site's objects (several sites, or test runs, may share one bucket).
+KEXIANG_S3_PREFIX = os.environ.get("KEXIANG_S3_PREFIX", "").strip("/")
+
+
+if KEXIANG_MEDIA_STORAGE == "s3":
+    _options = {"prefix": KEXIANG_S3_PREFIX, "addressing_style": AWS_S3_ADDRESSING_STYLE}
+    STORAGES["default"] = s3_storage(AWS_STORAGE_BUCKET_NAME, **_options)
+    STORAGES["private"] = (s3_storage(KEXIANG_PRIVATE_BUCKET_NAME, **_options) if KEXIANG_PRIVATE_BUCKET_NAME
+                           else s3_storage(AWS_STORAGE_BUCKET_NAME, "private", **_options))
+    # Browsers fetch files from the store (signed links) and the CDN: pictures, <video> and hls.js's requests.
+    _media_origins = []
+    for _bucket in {AWS_STORAGE_BUCKET_NAME, KEXIANG_PRIVATE_BUCKET_NAME or AWS_STORAGE_BUCKET_NAME}:
+        _endpoint = urlsplit(AWS_S3_ENDPOINT_URL or f"https://s3.{AWS_S3_REGION_NAME}.amazonaws.com")
+        _host = _endpoint.netloc if AWS_S3_ADDRESSING_STYLE == "path" else f"{_bucket}.{_endpoint.netloc}"
+        _media_origins.append(f"{_endpoint.scheme}://{_host}")
+    if KEXIANG_MEDIA_CDN_URL:
+        _cdn = urlsplit(KEXIANG_MEDIA_CDN_URL)
+        _media_origins.append(f"{_cdn.scheme}://{_cdn.netloc}")
+    for _directive in ("img-src", "media-src", "connect-src"):
+        CONTENT_SECURITY_POLICY["DIRECTIVES"][_directive] += sorted(set(_media_origins))
+else:
+    STORAGES["private"] = {"BACKEND": "core.media_storage.PrivateFileSystemStorage"}
 # Every file under MEDIA_URL goes through protected_media (who may read it: the page rules). "django": Django
 # streams it (the embedded default); "nginx": Django decides and answers X-Accel-Redirect to one of these
 # internal nginx locations, which send the bytes (deploy/nginx/kexiang.conf).

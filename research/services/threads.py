@@ -11,6 +11,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core.media_storage import StorageUnavailable, storage_errors
+from core.storage import storage_failed
 from media_pipeline.quotas import school_storage
 
 from .. import sanitize
@@ -86,16 +88,25 @@ def post_create(*, thread, author, body, quote=None, files=(), client_key="") ->
     post = Post(thread=thread, author=author, body_html=sanitize.mentions_mark(clean, known=members),
                 body_text=text, quote=quote, client_key=client_key)
     try:
-        with transaction.atomic():
-            post.save()
-    except IntegrityError:  # the same client_key raced in from a second request
-        return Post.objects.get(thread=thread, author=author, client_key=client_key), []
-    for upload in files:
-        base, ext = os.path.splitext(os.path.basename(upload.name))
-        safe = (_SAFE_NAME_RE.sub("_", base)[:80] or "file") + _SAFE_NAME_RE.sub("", ext)[:10]
-        attachment = PostAttachment(post=post, original_filename=safe, size=upload.size)
-        attachment.file.save(f"{uuid.uuid4().hex}{ext[:10].lower() if ext.isascii() else ''}", upload, save=False)
-        attachment.save()
+        with transaction.atomic():  # the post and its files, or nothing (the writer still has the text)
+            try:
+                with transaction.atomic():
+                    post.save()
+            except IntegrityError:  # the same client_key raced in from a second request
+                return Post.objects.get(thread=thread, author=author, client_key=client_key), []
+            for upload in files:
+                base, ext = os.path.splitext(os.path.basename(upload.name))
+                safe = (_SAFE_NAME_RE.sub("_", base)[:80] or "file") + _SAFE_NAME_RE.sub("", ext)[:10]
+                attachment = PostAttachment(post=post, original_filename=safe, size=upload.size)
+                with storage_errors("store a post's file"):
+                    attachment.file.save(f"{uuid.uuid4().hex}{ext[:10].lower() if ext.isascii() else ''}", upload,
+                                         save=False)
+                attachment.save()
+    except StorageUnavailable as error:
+        storage_failed("private media storage", error)
+        raise PostRejectedError(
+            _("The files cannot be stored right now (the server's storage cannot be reached), so the post was not "
+              "sent. Try again in a few minutes, or send the text without the files.")) from error
     Thread.objects.filter(pk=thread.pk).update(last_post_at=post.created_at)
     thread_mark_read(thread=thread, user=author, at=post.created_at)
     url = reverse("research:thread", args=[thread.pk]) + f"#post-{post.pk}"

@@ -29,6 +29,9 @@
         (function find(tries) {
           fetch(lookup, {credentials: "same-origin"}).then(function (r) {
             if (r.ok) { return r.json().then(function (d) { window.location = d.status_url; }); }
+            if (r.status === 503) {  // the media storage is down: the upload is kept, asked again until it is back
+              return r.json().then(function (d) { show("upload-error", d.error); setTimeout(function () { find(tries); }, 10000); });
+            }
             if (tries > 0) { setTimeout(function () { find(tries - 1); }, 1000); }
           });
         })(20);

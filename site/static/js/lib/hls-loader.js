@@ -27,11 +27,46 @@
     },
 
     // An hls.js player of `url` on `video` that recovers from fatal network and media errors.
+    //
+    // With media in object storage, the site sends each rung's playlist with its segments named by signed
+    // links straight to the store, which expire (X-Amz-Expires, minutes). A viewer who pauses, or watches a
+    // long lesson, would meet expired links: so a segment whose playlist came longer ago than 80% of its link's
+    // life is asked of the site instead (/media/…, the same check, then a redirect to a fresh link), without
+    // reloading anything. Should the store still refuse a segment (403, or status 0 when its refusal carries
+    // no CORS header), the playlist is loaded again from where play is; three times in a row at most.
     attach: function (Hls, video, url, options) {
+      var site = (url.match(/^(.*\/hls\/[0-9a-f-]{36}\/)/) || [])[1];
+      var fetchedAt = {};  // rung folder -> when its playlist was asked for
+      function rungOf(path) { var i = path.lastIndexOf("/"); return i < 0 ? "" : path.slice(0, i); }
+      options = options || {};
+      options.xhrSetup = function (xhr, wanted) {
+        if (!site) { return; }
+        var target = new URL(wanted, window.location.href);
+        if (target.pathname.indexOf(site) === 0 && /\.m3u8$/.test(target.pathname)) {
+          fetchedAt[rungOf(target.pathname.slice(site.length))] = Date.now();
+          return;
+        }
+        var life = parseInt(target.searchParams.get("X-Amz-Expires") || "", 10);
+        var at = target.pathname.indexOf(site.replace(/^.*(\/hls\/)/, "$1"));
+        if (!life || at < 0) { return; }
+        var name = target.pathname.slice(at + site.replace(/^.*(\/hls\/)/, "$1").length);
+        var since = fetchedAt[rungOf(name)];
+        if (since && Date.now() - since > life * 800) { xhr.open("GET", site + name, true); }
+      };
       var hls = new Hls(options);
+      var refreshes = 0;
+      hls.on(Hls.Events.FRAG_LOADED, function () { refreshes = 0; });
       hls.on(Hls.Events.ERROR, function (_event, data) {
         if (!data.fatal) { return; }
-        if (data.type === Hls.ErrorTypes.NETWORK_ERROR) { hls.startLoad(); }
+        if (data.type === Hls.ErrorTypes.NETWORK_ERROR) {
+          var code = data.response ? data.response.code : -1;
+          var refused = !!data.frag && (code === 403 || code === 0);
+          if (refused && refreshes < 3) {
+            refreshes += 1;
+            hls.config.startPosition = video.currentTime;  // where the fresh playlist is loaded from
+            hls.loadSource(url);
+          } else { hls.startLoad(); }
+        }
         else if (data.type === Hls.ErrorTypes.MEDIA_ERROR) { hls.recoverMediaError(); }
       });
       hls.attachMedia(video);
