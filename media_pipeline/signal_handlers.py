@@ -100,8 +100,17 @@ def media_asset_files_delete(*, output_name, uid, source_path):
                            error)
 
 
+def scratch_sweep_at_start(sender=None, **kwargs):
+    """A worker that starts removes the scratch folders killed tasks left on this machine (older than any task
+    may run: a live task's folder is younger)."""
+    removed = publishing.scratch_sweep()
+    if removed:
+        logger.warning("worker start: removed %d scratch folders left by killed tasks", removed)
+
+
 def connect():
     post_delete.connect(media_asset_deleted, sender=MediaAsset, dispatch_uid="media_pipeline.media_asset_deleted")
     tus.upload_completed.connect(transcode_completed_upload, dispatch_uid="media_pipeline.transcode_completed_upload")
     worker_init.connect(local_worker_start, dispatch_uid="media_pipeline.local_worker_start")
+    worker_init.connect(scratch_sweep_at_start, dispatch_uid="media_pipeline.scratch_sweep_at_start")
     worker_process_init.connect(local_worker_child_init, dispatch_uid="media_pipeline.local_worker_child_init")
