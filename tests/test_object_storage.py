@@ -349,9 +349,10 @@ def test_a_phone_plays_a_school_lesson_from_the_bucket_and_goes_on_after_its_lin
     """hls.js on a 360x640 phone on slow 3G: playlists from the site, segments straight from the store by signed
     links (the page's CSP allows the store). The links live 8 s here, less than the lesson takes to load: once a
     playlist's links are near the end of their life the player asks the site for the segment instead (a
-    redirect to a fresh link) and plays on to the end."""
+    redirect to a fresh link) and plays on to the end. Saved for offline, it then plays with no network."""
     from tests.browser import phone_page, screenshot, sign_in
-    from tests.test_browser_player import NO_NATIVE_HLS, SLOW_3G
+    from tests.test_browser_offline import localhost
+    from tests.test_browser_player import NO_NATIVE_HLS, NO_THROTTLING, SLOW_3G
 
     teacher = UserFactory(username="liwei", full_name="李伟")
     UserFactory(username="colleague", school=teacher.school)
@@ -359,7 +360,7 @@ def test_a_phone_plays_a_school_lesson_from_the_bucket_and_goes_on_after_its_lin
     lesson = ResourceFactory(title="《秋天的雨》微课", resource_type=ResourceType.MICRO_LESSON, uploaded_by=teacher,
                              school=teacher.school, media_asset=asset, visibility=Resource.Visibility.SCHOOL,
                              live=True)
-    base = served(env={**object_store.env, "KEXIANG_SIGNED_URL_SECONDS": "8"})
+    base = localhost(served(env={**object_store.env, "KEXIANG_SIGNED_URL_SECONDS": "8"}))  # secure: a service worker
     store = urlsplit(object_store.endpoint).netloc
     video = "document.getElementById('lesson-video')"
     with phone_page() as page:
@@ -383,3 +384,16 @@ def test_a_phone_plays_a_school_lesson_from_the_bucket_and_goes_on_after_its_lin
         via_site = [status for url, status in answers if urlsplit(url).netloc == site and url.endswith(".m4s")]
         assert via_site and set(via_site) == {302}, "segments past their links' life were asked of the site"
         assert from_store.count(200) + from_store.count(206) >= 10  # 40 s in 4 s segments, all from the store
+
+        # saved for offline (each file under its site URL, the playlist as stored), it plays with no network
+        cdp.send("Network.emulateNetworkConditions", NO_THROTTLING)
+        cdp.detach()  # its network conditions would hide Playwright's offline switch below from the page
+        page.evaluate(f"{video}.pause()")
+        page.click("#lesson-save")
+        page.wait_for_selector("#lesson-offline[data-state='saved']", timeout=60_000)
+        page.context.set_offline(True)
+        page.reload()
+        page.evaluate(f"{video}.muted = true")
+        page.click("#lesson-play")
+        page.wait_for_function(f"() => {video}.currentTime > 2", timeout=60_000)
+        page.context.set_offline(False)
