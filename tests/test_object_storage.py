@@ -190,8 +190,10 @@ def test_every_file_of_a_private_resource_is_refused_to_an_outsider_and_reached_
     segment = get(client.get(files["segment"])["Location"])
     assert segment.headers["Content-Type"] == "video/iso.segment"
     assert segment.headers["Cache-Control"].startswith("private")
+    before = Resource.objects.get(pk=resource.pk).download_count
     download = get(client.get(files["download"])["Location"])
     assert download.content == PDF and "attachment" in download.headers["Content-Disposition"]
+    assert Resource.objects.get(pk=resource.pk).download_count == before + 1  # a download by link counts too
     # a name nothing refers to is a 404, and so is a ladder file that is not in the bucket
     assert client.get(f"/media/{resource.media_asset.output_name}/nothing.jpg").status_code == 404
 

@@ -11,7 +11,8 @@ from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from core.sending import send_file
+from core.media_storage import StorageUnavailable, storage_errors
+from core.sending import send_file, unavailable
 from core.text import as_id, bounded_query
 from media_pipeline.selectors import media_asset_payload
 from resources.files import resource_file
@@ -104,14 +105,20 @@ def _is_a_new_download(request, response) -> bool:
     """A download to count: a GET answered with the file from its first byte. Not a HEAD, a 304, or the later
     parts a download manager or a resumed download asks for (Range: bytes=N- with N > 0)."""
     wanted = request.headers.get("Range", "").replace(" ", "")
-    return (request.method == "GET" and response.status_code in (200, 206)
+    # 302: from object storage the file comes by a presigned link (core.sending)
+    return (request.method == "GET" and response.status_code in (200, 206, 302)
             and (not wanted or wanted.startswith("bytes=0-")))
 
 
 def resource_download(request, pk):
     resource = _visible_resource(request, pk)
     if resource.attachment:
-        if not resource.attachment.storage.exists(resource.attachment.name):
+        try:
+            with storage_errors("find an attachment"):
+                there = resource.attachment.storage.exists(resource.attachment.name)
+        except StorageUnavailable as error:
+            return unavailable(error)
+        if not there:
             raise Http404(gettext("The file of this resource is missing. Tell the uploader or an admin."))
         response = send_file(request, resource_file(resource, resource.attachment.name, "attachment"),
                              as_attachment=True, filename=download_filename(resource))
