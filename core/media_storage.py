@@ -152,6 +152,11 @@ def _key(storage, name: str) -> str:
     return storage._normalize_name(name)
 
 
+def key_of(storage, name: str) -> str:
+    """The object key of `name` in its bucket (with the storage's location, e.g. KEXIANG_S3_PREFIX)."""
+    return _key(storage, name)
+
+
 def _client(storage):
     return storage.connection.meta.client
 

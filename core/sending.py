@@ -238,7 +238,7 @@ def _link(stored, storage, *, filename=None, as_attachment=False, name=None):
     name = name or stored.name
     cdn = settings.KEXIANG_MEDIA_CDN_URL
     if stored.is_public and cdn and stored.root == MEDIA and not (filename or as_attachment):
-        return cdn.rstrip("/") + "/" + quote(name)
+        return cdn.rstrip("/") + "/" + quote(media_storage.key_of(storage, name))  # the object's key: prefix too
     disposition = None
     if as_attachment or filename:
         disposition = content_disposition_header(as_attachment, filename or Path(name).name)

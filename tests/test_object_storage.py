@@ -399,3 +399,27 @@ def test_a_phone_plays_a_school_lesson_from_the_bucket_and_goes_on_after_its_lin
         page.click("#lesson-play")
         page.wait_for_function(f"() => {video}.currentTime > 2", timeout=60_000)
         page.context.set_offline(False)
+
+
+def test_a_public_lesson_is_sent_from_the_cdn_a_private_one_never(client, object_store, settings):
+    settings.KEXIANG_MEDIA_CDN_URL = "https://cdn.example.org/"
+    owner = UserFactory(username="liwei")
+    lessons = {}
+    for visibility in (Resource.Visibility.PUBLIC, Resource.Visibility.SCHOOL):
+        asset = MediaAsset.objects.create(owner=owner, state=MediaAsset.State.READY, has_video=True,
+                                          variants=[{"name": "240p", "height": 240}])
+        object_store.media.save(f"{asset.output_name}/240p/index.m3u8", ContentFile(
+            b"#EXTM3U\n#EXT-X-MAP:URI=\"init.mp4\"\n#EXTINF:4.0,\nseg_00000.m4s\n#EXT-X-ENDLIST\n"))
+        object_store.media.save(f"{asset.output_name}/240p/seg_00000.m4s", ContentFile(b"segment"))
+        ResourceFactory(resource_type=ResourceType.MICRO_LESSON, live=True, visibility=visibility, uploaded_by=owner,
+                        school=owner.school, media_asset=asset)
+        lessons[visibility] = asset
+    cdn = f"https://cdn.example.org/{object_store.prefix}/"
+    public = lessons[Resource.Visibility.PUBLIC].output_name
+    playlist = client.get(f"/media/{public}/240p/index.m3u8").content.decode()
+    assert f'URI="{cdn}{public}/240p/init.mp4"' in playlist and f"{cdn}{public}/240p/seg_00000.m4s" in playlist
+    assert client.get(f"/media/{public}/240p/seg_00000.m4s")["Location"] == f"{cdn}{public}/240p/seg_00000.m4s"
+    client.force_login(owner)
+    private = lessons[Resource.Visibility.SCHOOL].output_name
+    link = client.get(f"/media/{private}/240p/seg_00000.m4s")["Location"]
+    assert link.startswith(object_store.endpoint) and "X-Amz-Signature=" in link and get(link).content == b"segment"
