@@ -313,8 +313,11 @@ def delete_keys(storage, keys) -> int:
         try:
             with storage_errors(f"delete {len(batch)} objects"):
                 try:
-                    client.delete_objects(Bucket=storage.bucket_name,
-                                          Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
+                    answer = client.delete_objects(Bucket=storage.bucket_name,
+                                                   Delete={"Objects": [{"Key": k} for k in batch], "Quiet": True})
+                    refused = answer.get("Errors") or []
+                    if refused:
+                        raise StorageUnavailable(f"{len(refused)} objects not deleted, e.g. {refused[0]}")
                     continue
                 except ClientError as error:
                     if error.response.get("Error", {}).get("Code") != "NotImplemented":

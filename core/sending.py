@@ -191,17 +191,28 @@ class _Part:
 # ---------------------------------------------------------------------------------------------------
 
 def _from_object_storage(request, stored, storage, *, filename=None, as_attachment=False):
-    """A file in object storage, after the reader's check: a playlist is read and sent with signed links to its
-    segments (players fetch those from the store directly); any other file is a redirect to a presigned link
-    (or to the CDN, for a public file when KEXIANG_MEDIA_CDN_URL is set). A missing object is a 404; a store
-    that cannot be reached is a 503 that says so."""
+    """A file in object storage, after the reader's check.
+
+    - A playlist is read and sent as stored: its segments named relative to it, so any player (Safari's own too,
+      which never reloads a video's playlist) asks the site for each and gets a redirect to a fresh link. With
+      `?signed=1` (hls.js asks so: lib/hls-loader.js) its segments are named by signed links instead, fetched
+      from the store directly, and hls.js comes back to the site for them when those links grow old.
+    - A cue file (captions, storyboard, slides) is read and sent: a <track> may not follow a redirect to another
+      origin.
+    - Any other file is a redirect to a presigned link (or to the CDN, for a public file when KEXIANG_MEDIA_CDN_URL
+      is set).
+    A missing object is a 404; a store that cannot be reached is a 503 that says so, at once when it was found
+    down moments ago (a media request must not wait out the client's retries while viewers queue behind it)."""
+    reachable, why = media_storage.reachable(storage)
+    if not reachable:
+        return unavailable(StorageUnavailable(why))
+    text = None
     try:
         if stored.name.endswith(".m3u8"):
-            # ?offline=1: as stored, its segments named relative to it (a copy kept for offline viewing asks for
-            # them under those URLs); else with signed links, fetched from the store directly
-            text = (media_storage.read_text(storage, stored.name) if request.GET.get("offline")
-                    else _signed_playlist(stored, storage))
-            response = HttpResponse(text, content_type=content_type_of(stored.name))
+            text = (_signed_playlist(stored, storage) if request.GET.get("signed")
+                    else media_storage.read_text(storage, stored.name))
+        elif stored.name.endswith(".vtt"):
+            text = media_storage.read_text(storage, stored.name)
         else:
             media_storage.size_of(storage, stored.name)  # there at all? (a 404 here, not the store's 403/404)
             response = HttpResponseRedirect(_link(stored, storage, filename=filename, as_attachment=as_attachment))
@@ -210,9 +221,14 @@ def _from_object_storage(request, stored, storage, *, filename=None, as_attachme
     except StorageUnavailable as error:
         return unavailable(error)
     seconds = settings.KEXIANG_SIGNED_URL_SECONDS
-    if stored.name.endswith(".m3u8"):  # names links valid `seconds`: never kept longer than a minute
-        response["Cache-Control"] = f"public, max-age={min(60, seconds // 4)}" if stored.is_public \
-            else "private, no-cache"
+    if text is not None:
+        response = HttpResponse(text, content_type=content_type_of(stored.name))
+        # a signed playlist names links valid `seconds`: never kept longer than a minute
+        response["Cache-Control"] = cache_control(stored.name, public=stored.is_public, root=stored.root)
+        if stored.is_public and request.GET.get("signed"):
+            response["Cache-Control"] = f"public, max-age={min(60, seconds // 4)}"
+    elif stored.root == PRIVATE:  # a 教研 group's file: not even kept in the browser of a shared school computer
+        response["Cache-Control"] = "private, no-store"
     else:  # the redirect is kept a while, well within its link's life
         response["Cache-Control"] = f"{'public' if stored.is_public else 'private'}, max-age={seconds // 4}"
     if not stored.is_public:
@@ -246,6 +262,8 @@ def _link(stored, storage, *, filename=None, as_attachment=False, name=None):
     changing = Path(name).suffix.lower() in CHANGING
     cache = (f"{'public' if stored.is_public else 'private'}, "
              f"max-age={min(60, seconds) if changing else seconds}")
+    if stored.root == PRIVATE:
+        cache = "private, no-store"
     return media_storage.signed_url(storage, name, content_type=content_type_of(name), cache_control=cache,
                                     disposition=disposition)
 

@@ -139,8 +139,8 @@ class TranscodeJob:
                 publishing.chunks_fetch(self.asset, pipeline.staging_dirs(work.outdir)["chunks"])
             pipeline.add_rest(work.source, work.outdir, plan, result)
             work.publish()
-        publishing.work_forget(self.asset)
         self.finish(result)
+        publishing.work_forget(self.asset)  # after the finish: a join killed in between finds its chunks again
         return result
 
     def playable(self, result):
@@ -242,15 +242,22 @@ def media_asset_create_from_upload(*, upload: tus.UploadInfo) -> MediaAsset | No
     if owner is None:
         return None
     source = tus.upload_path(upload)
-    size = None
-    if not media_storage.is_local():
+    remote = not media_storage.is_local()
+    if remote:
         # The upload folder is this web machine's own: the original goes into the media storage, where any
         # worker finds it. StorageUnavailable (an OSError) when the store is down: the upload stays complete
-        # here, and whoever asks for its asset later (the page polling, the resource's Save) tries again.
-        size = source.stat().st_size
-        stored = publishing.original_store(source, str(upload.id), upload.filename)
-        transaction.on_commit(lambda: tus.upload_data_release(upload), robust=True)
-        source = stored
+        # here, and whoever asks for its asset later (the page polling, the resource's Save) tries again. Its
+        # bytes here go only once the asset that names the copy is committed; a copy made before a failure is
+        # found again.
+        name = publishing.original_name(str(upload.id), upload.filename)
+        if source.exists():
+            publishing.original_store(source, str(upload.id), upload.filename)
+        elif not media_storage.media_storage().exists(name):
+            raise FileNotFoundError(f"upload {upload.id}: its file is neither here nor in the media storage")
+        source = name
     with transaction.atomic():
-        return media_asset_create(owner=owner, source_path=source, upload_id=upload.id, size_bytes=size,
-                                  title=upload.metadata.get("title") or upload.filename)
+        asset = media_asset_create(owner=owner, source_path=source, upload_id=upload.id, size_bytes=upload.length,
+                                   title=upload.metadata.get("title") or upload.filename)
+        if remote:
+            transaction.on_commit(lambda: tus.upload_data_release(upload), robust=True)
+        return asset

@@ -40,3 +40,20 @@ def media_bucket_check(app_configs, **kwargs):
                      "the bucket exists; uploads and transcodes wait and retry until it answers.",
                 id="protected_media.W001"))
     return warnings
+
+
+@register(deploy=True)
+def media_cdn_check(app_configs, **kwargs):
+    """`check --deploy`: a CDN that reads the media bucket with its own access serves any key it is asked for."""
+    if not getattr(settings, "KEXIANG_MEDIA_CDN_URL", "") or getattr(settings, "KEXIANG_MEDIA_STORAGE", "") != "s3":
+        return []
+    hint = ("Let the CDN check signatures (signed CDN links or cookies), or accept that a private lesson's files are "
+            "public to whoever learns their key (a random id). See README.md, 'Running at scale'.")
+    warnings = [Warning("KEXIANG_MEDIA_CDN_URL is set: the CDN sends any object of the media bucket it is asked for.",
+                        hint=hint, id="protected_media.W002")]
+    if not getattr(settings, "KEXIANG_PRIVATE_BUCKET_NAME", ""):
+        warnings.append(Warning(
+            "Research files are in the media bucket (under private/) while a CDN reads that bucket.",
+            hint="Set KEXIANG_PRIVATE_BUCKET_NAME to a bucket of their own that the CDN cannot read.",
+            id="protected_media.W003"))
+    return warnings

@@ -258,16 +258,23 @@ if KEXIANG_MEDIA_STORAGE == "s3":
     STORAGES["private"] = (s3_storage(KEXIANG_PRIVATE_BUCKET_NAME, **_options) if KEXIANG_PRIVATE_BUCKET_NAME
                            else s3_storage(AWS_STORAGE_BUCKET_NAME, "private", **_options))
     # Browsers fetch files from the store (signed links) and the CDN: pictures, <video> and hls.js's requests.
-    _media_origins = []
-    for _bucket in {AWS_STORAGE_BUCKET_NAME, KEXIANG_PRIVATE_BUCKET_NAME or AWS_STORAGE_BUCKET_NAME}:
-        _endpoint = urlsplit(AWS_S3_ENDPOINT_URL or f"https://s3.{AWS_S3_REGION_NAME}.amazonaws.com")
-        _host = _endpoint.netloc if AWS_S3_ADDRESSING_STYLE == "path" else f"{_bucket}.{_endpoint.netloc}"
-        _media_origins.append(f"{_endpoint.scheme}://{_host}")
+    # The store's host as boto3 signs it: path style (endpoint/bucket/key) or the bucket in the host name,
+    # both allowed (addressing "auto" may sign either); without an endpoint, AWS's global and regional hosts.
+    if AWS_S3_ENDPOINT_URL:
+        _endpoints = [urlsplit(AWS_S3_ENDPOINT_URL)]
+    else:
+        _domain = "amazonaws.com.cn" if AWS_S3_REGION_NAME.startswith("cn-") else "amazonaws.com"
+        _endpoints = [urlsplit(f"https://s3.{_domain}"), urlsplit(f"https://s3.{AWS_S3_REGION_NAME}.{_domain}")]
+    _media_origins = set()
+    for _endpoint in _endpoints:
+        _media_origins.add(f"{_endpoint.scheme}://{_endpoint.netloc}")
+        for _bucket in {AWS_STORAGE_BUCKET_NAME, KEXIANG_PRIVATE_BUCKET_NAME or AWS_STORAGE_BUCKET_NAME}:
+            _media_origins.add(f"{_endpoint.scheme}://{_bucket}.{_endpoint.netloc}")
     if KEXIANG_MEDIA_CDN_URL:
         _cdn = urlsplit(KEXIANG_MEDIA_CDN_URL)
-        _media_origins.append(f"{_cdn.scheme}://{_cdn.netloc}")
+        _media_origins.add(f"{_cdn.scheme}://{_cdn.netloc}")
     for _directive in ("img-src", "media-src", "connect-src"):
-        CONTENT_SECURITY_POLICY["DIRECTIVES"][_directive] += sorted(set(_media_origins))
+        CONTENT_SECURITY_POLICY["DIRECTIVES"][_directive] += sorted(_media_origins)
 else:
     STORAGES["private"] = {"BACKEND": "core.media_storage.PrivateFileSystemStorage"}
 # Every file under MEDIA_URL goes through protected_media (who may read it: the page rules). "django": Django

@@ -83,7 +83,8 @@ self.addEventListener("fetch", function (event) {
   if (url.origin !== self.location.origin) { return; }
   // a saved lesson page is kept without its query string (e.g. ?from=...)
   var navigate = request.mode === "navigate";
-  var key = navigate ? url.origin + url.pathname : request.url;
+  // a playlist hls.js asks for with ?signed=1 (media in object storage) is the kept copy of the playlist
+  var key = navigate || url.searchParams.get("signed") ? url.origin + url.pathname : request.url;
   event.respondWith(kept(key).then(function (found) {
     if (!found) { return fetch(request); }
     return navigate ? page(event, key, found[0], found[1]) : found[1];

@@ -28,9 +28,10 @@
 
     // An hls.js player of `url` on `video` that recovers from fatal network and media errors.
     //
-    // With media in object storage, the site sends each rung's playlist with its segments named by signed
-    // links straight to the store, which expire (X-Amz-Expires, minutes). A viewer who pauses, or watches a
-    // long lesson, would meet expired links: so a segment whose playlist came longer ago than 80% of its link's
+    // With media in object storage, a rung's playlist asked with ?signed=1 (added here) names its segments by
+    // signed links straight to the store, which expire (X-Amz-Expires, minutes); without it they are named on
+    // the site, for players that cannot refresh links (Safari's own). A viewer who pauses, or watches a long
+    // lesson, would meet expired links: so a segment whose playlist came longer ago than 80% of its link's
     // life is asked of the site instead (/media/…, the same check, then a redirect to a fresh link), without
     // reloading anything. Should the store still refuse a segment (403, or status 0 when its refusal carries
     // no CORS header), the playlist is loaded again from where play is; three times in a row at most.
@@ -44,6 +45,10 @@
         var target = new URL(wanted, window.location.href);
         if (target.pathname.indexOf(site) === 0 && /\.m3u8$/.test(target.pathname)) {
           fetchedAt[rungOf(target.pathname.slice(site.length))] = Date.now();
+          if (!target.searchParams.has("signed")) {  // segments by signed links, where the media is in a bucket
+            target.searchParams.set("signed", "1");
+            xhr.open("GET", target.href, true);
+          }
           return;
         }
         var life = parseInt(target.searchParams.get("X-Amz-Expires") || "", 10);
