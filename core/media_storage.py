@@ -148,20 +148,16 @@ def storage_errors(what=""):
 # Objects of an S3 storage
 # ---------------------------------------------------------------------------------------------------
 
-def _key(storage, name: str) -> str:
-    return storage._normalize_name(name)
-
-
 def key_of(storage, name: str) -> str:
     """The object key of `name` in its bucket (with the storage's location, e.g. KEXIANG_S3_PREFIX)."""
-    return _key(storage, name)
+    return storage._normalize_name(name)
 
 
 def _client(storage):
     return storage.connection.meta.client
 
 
-def object_parameters(name: str, *, public_cache: bool = True) -> dict:
+def object_parameters(name: str) -> dict:
     """Content type and caching of an object as it is written: segments and pictures never change once written;
     playlists and cue files may be replaced (a ladder's master gains its higher rungs)."""
     changing = Path(name).suffix.lower() in CHANGING
@@ -175,31 +171,16 @@ UPLOAD_THREADS = 8
 def upload_tree(storage, folder, prefix: str, *, names=None, last=()) -> int:
     """Copy the files under `folder` (or only `names`, relative to it) to `prefix/…` in `storage`; the files in
     `last` (relative names, e.g. the master playlist) only after every other one is there. Returns the bytes
-    copied. On disk storage it copies files; prefer renaming in place there (media_pipeline does)."""
+    copied, in threads. On disk storage it copies files; prefer renaming in place there (media_pipeline does)."""
     folder = Path(folder)
     if names is None:
         names = sorted(str(p.relative_to(folder)) for p in folder.rglob("*") if p.is_file())
     first = [n for n in names if n not in last]
     final = [n for n in last if (folder / n).is_file()]
     total = 0
-    root = local_root(storage)
-    if root is not None:
-        for name in first + final:
-            target = root / prefix / name
-            target.parent.mkdir(parents=True, exist_ok=True)
-            temporary = target.with_name(f".{target.name}.part")
-            shutil.copyfile(folder / name, temporary)
-            os.replace(temporary, target)
-            total += target.stat().st_size
-        return total
-    client = _client(storage)
 
     def put(name):
-        path = folder / name
-        with storage_errors(f"upload {prefix}/{name}"):
-            client.upload_file(str(path), storage.bucket_name, _key(storage, f"{prefix}/{name}"),
-                               ExtraArgs=object_parameters(name))
-        return path.stat().st_size
+        return upload_file(storage, folder / name, f"{prefix}/{name}")
 
     if first:
         with ThreadPoolExecutor(max_workers=min(UPLOAD_THREADS, len(first))) as pool:
@@ -213,29 +194,33 @@ def upload_file(storage, path, name: str) -> int:
     """One local file to `name` in `storage` (replacing what is there). Returns its size."""
     root = local_root(storage)
     if root is not None:
-        target = root / name
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = target.with_name(f".{target.name}.part")
-        shutil.copyfile(path, temporary)
-        os.replace(temporary, target)
-        return target.stat().st_size
-    with storage_errors(f"upload {name}"):
-        _client(storage).upload_file(str(path), storage.bucket_name, _key(storage, name),
-                                     ExtraArgs=object_parameters(name))
+        _copy_whole(path, root / name)
+    else:
+        with storage_errors(f"upload {name}"):
+            _client(storage).upload_file(str(path), storage.bucket_name, key_of(storage, name),
+                                         ExtraArgs=object_parameters(name))
     return os.path.getsize(path)
+
+
+def _copy_whole(source, target: Path) -> None:
+    """`source` to `target` on this disk, written aside and renamed: a reader never finds half a file."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    temporary = target.with_name(f".{target.name}.part")
+    shutil.copyfile(source, temporary)
+    os.replace(temporary, target)
 
 
 def download(storage, name: str, dest) -> Path:
     """`name` from `storage` into the local file `dest` (written aside, then renamed: never half a file)."""
     dest = Path(dest)
-    dest.parent.mkdir(parents=True, exist_ok=True)
-    temporary = dest.with_name(f".{dest.name}.part")
     root = local_root(storage)
     if root is not None:
-        shutil.copyfile(root / name, temporary)
-    else:
-        with storage_errors(f"download {name}"):
-            _client(storage).download_file(storage.bucket_name, _key(storage, name), str(temporary))
+        _copy_whole(root / name, dest)
+        return dest
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    temporary = dest.with_name(f".{dest.name}.part")
+    with storage_errors(f"download {name}"):
+        _client(storage).download_file(storage.bucket_name, key_of(storage, name), str(temporary))
     os.replace(temporary, dest)
     return dest
 
@@ -270,7 +255,7 @@ def walk(storage, prefix: str = ""):
                        datetime.datetime.fromtimestamp(stat.st_mtime, tz=datetime.UTC))
         return
     location = storage.location.strip("/")
-    start = _key(storage, prefix) if prefix else (location + "/" if location else "")
+    start = key_of(storage, prefix) if prefix else (location + "/" if location else "")
     if prefix:
         start = start.rstrip("/") + "/"
     paginator = _client(storage).get_paginator("list_objects_v2")
@@ -299,7 +284,7 @@ def delete_prefix(storage, prefix: str) -> int:
         count = sum(1 for p in folder.rglob("*") if p.is_file()) if folder.is_dir() else 0
         shutil.rmtree(folder, ignore_errors=True)
         return count
-    return delete_keys(storage, [_key(storage, name) for name, _size, _modified in walk(storage, prefix)])
+    return delete_keys(storage, [key_of(storage, name) for name, _size, _modified in walk(storage, prefix)])
 
 
 def delete_keys(storage, keys) -> int:
@@ -349,7 +334,7 @@ def read_text(storage, name: str) -> str:
     if root is not None:
         return (root / name).read_text(encoding="utf-8")
     with storage_errors(f"read {name}"):
-        response = _client(storage).get_object(Bucket=storage.bucket_name, Key=_key(storage, name))
+        response = _client(storage).get_object(Bucket=storage.bucket_name, Key=key_of(storage, name))
         return response["Body"].read().decode("utf-8")
 
 
@@ -358,7 +343,7 @@ def size_of(storage, name: str) -> int:
     if root is not None:
         return (root / name).stat().st_size
     with storage_errors(f"size of {name}"):
-        response = _client(storage).head_object(Bucket=storage.bucket_name, Key=_key(storage, name))
+        response = _client(storage).head_object(Bucket=storage.bucket_name, Key=key_of(storage, name))
         return response["ContentLength"]
 
 

@@ -238,16 +238,12 @@ def _from_object_storage(request, stored, storage, *, filename=None, as_attachme
 
 
 def unavailable(error):
-    media_storage_failed(error)
+    storage_failed("media storage", error)
     response = HttpResponse(gettext("Media storage cannot be reached right now. Try again in a few minutes."),
                             status=503, content_type="text/plain; charset=utf-8")
     response["Retry-After"] = "30"
     response["Cache-Control"] = "no-store"
     return response
-
-
-def media_storage_failed(error):
-    storage_failed("media storage", error)
 
 
 def _link(stored, storage, *, filename=None, as_attachment=False, name=None):

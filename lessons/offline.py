@@ -65,9 +65,7 @@ def offline_manifest(*, resource):
     media = [asset.poster_url]
     sizes = _media_sizes(asset)
     if rung:
-        # the playlist as stored (segments named relative to it, not by signed links that expire): offline, the
-        # player asks for the segments under the URLs they are kept by
-        files.append({"url": rung.url, "fetch": f"{rung.url}?offline=1", "size": sizes.get(rung.url)})
+        media.append(rung.url)  # as stored, its segments named on the site: kept under those URLs
         try:
             media += playlist_files(rung.url)
         except OSError:

@@ -83,17 +83,19 @@ class Workspace:
     outdir: Path
     remote: bool
     publish: object = None
-    scratch: Path | None = None
-
-    @property
-    def bytes_published(self):
-        return getattr(self.publish, "bytes_sent", 0)
 
 
-def _scratch_root() -> Path:
+@contextlib.contextmanager
+def scratch_folder(label: str):
+    """A folder of this task's own under KEXIANG_SCRATCH_DIR, removed when the task ends (a killed task's is
+    removed by scratch_sweep when a worker next starts)."""
     root = Path(settings.KEXIANG_SCRATCH_DIR)
     root.mkdir(parents=True, exist_ok=True)
-    return root
+    scratch = Path(tempfile.mkdtemp(prefix=f"{label}-", dir=root))
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
 
 
 def local_source(source_path: str) -> Path | None:
@@ -106,28 +108,23 @@ def local_source(source_path: str) -> Path | None:
 
 
 @contextlib.contextmanager
-def workspace(asset, *, need_source=True):
-    """The workspace of one task on `asset`. On object storage: a scratch folder of its own, removed when the
-    task ends (a killed worker's is removed by scratch_sweep when a worker next starts)."""
+def workspace(asset):
+    """The workspace of one task on `asset`. On object storage: a scratch folder of its own (scratch_folder)."""
     if media_storage.is_local():
         source = local_source(asset.source_path)
         yield Workspace(source=source, outdir=Path(settings.MEDIA_ROOT) / asset.output_name, remote=False,
                         publish=lambda: None)
         return
-    scratch = Path(tempfile.mkdtemp(prefix=f"{asset.uid}-", dir=_scratch_root()))
-    try:
+    with scratch_folder(str(asset.uid)) as scratch:
         source = local_source(asset.source_path) if os.path.isabs(asset.source_path) else None
-        if need_source and source is None:
+        if source is None:
             started = time.monotonic()
             source = media_storage.download(media_storage.media_storage(), asset.source_path,
                                             scratch / ("source" + Path(asset.source_path).suffix))
             log.info("asset %s: original fetched in %.1f s", asset.pk, time.monotonic() - started)
         outdir = scratch / "ladder"
         outdir.mkdir()
-        yield Workspace(source=source, outdir=outdir, remote=True, scratch=scratch,
-                        publish=Publisher(outdir, asset.output_name))
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
+        yield Workspace(source=source, outdir=outdir, remote=True, publish=Publisher(outdir, asset.output_name))
 
 
 def chunk_store(asset, folder: Path, index: int) -> None:

@@ -106,7 +106,6 @@ class TranscodeJob:
         with publishing.workspace(self.asset) as work:
             result = pipeline.transcode(work.source, work.outdir, on_progress=self.report, on_playable=self.playable,
                                         dispatch_chunks=dispatch_chunks, publish=work.publish)
-            self.bytes_published = work.bytes_published
         if result is not None:
             self.finish(result)
         return result

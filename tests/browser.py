@@ -46,3 +46,19 @@ def sign_in(page, base_url, username, next_url, password="correct horse 42"):
     page.click("form.stacked button[type=submit]")
     # the page it lands on, not the login page whose ?next= names it
     page.wait_for_url(lambda url: urlsplit(url).path == urlsplit(next_url).path)
+
+
+LESSON_VIDEO = "document.getElementById('lesson-video')"
+
+
+def save_and_play_offline(page):
+    """On a lesson page: pause, save for offline, then with the network off reload and play past 2 s."""
+    page.evaluate(f"{LESSON_VIDEO}.pause()")
+    page.click("#lesson-save")
+    page.wait_for_selector("#lesson-offline[data-state='saved']", timeout=60_000)
+    page.context.set_offline(True)
+    page.reload()
+    page.evaluate(f"{LESSON_VIDEO}.muted = true")
+    page.click("#lesson-play")
+    page.wait_for_function(f"() => {LESSON_VIDEO}.currentTime > 2", timeout=60_000)
+    page.context.set_offline(False)

@@ -4,7 +4,7 @@ gets nothing: not the page, the playlists, a segment or the poster."""
 import pytest
 
 from resources.models import Resource
-from tests.browser import phone_page, screenshot, sign_in
+from tests.browser import phone_page, save_and_play_offline, screenshot, sign_in
 from tests.factories import UserFactory
 from tests.test_browser_offline import localhost
 from tests.test_browser_player import NO_NATIVE_HLS, transcoded_lesson
@@ -45,15 +45,7 @@ def test_a_school_lesson_plays_for_a_member_and_an_outsider_gets_nothing(served,
         assert any("hls.light" in url for url, _status in answers) == (player == "hls.js")
 
         # saved for offline (the service worker fetches with the member's cookie), it plays with no network
-        page.evaluate(f"{VIDEO}.pause()")
-        page.click("#lesson-save")
-        page.wait_for_selector("#lesson-offline[data-state='saved']", timeout=60_000)
-        page.context.set_offline(True)
-        page.reload()
-        page.evaluate(f"{VIDEO}.muted = true")
-        page.click("#lesson-play")
-        page.wait_for_function(f"() => {VIDEO}.currentTime > 2", timeout=60_000)
-        page.context.set_offline(False)
+        save_and_play_offline(page)
 
     with phone_page() as page:
         sign_in(page, base, "stranger", "/")

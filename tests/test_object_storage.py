@@ -361,7 +361,7 @@ def test_a_phone_plays_a_school_lesson_from_the_bucket_and_goes_on_after_its_lin
     links (the page's CSP allows the store). The links live 8 s here, less than the lesson takes to load: once a
     playlist's links are near the end of their life the player asks the site for the segment instead (a
     redirect to a fresh link) and plays on to the end. Saved for offline, it then plays with no network."""
-    from tests.browser import phone_page, screenshot, sign_in
+    from tests.browser import phone_page, save_and_play_offline, screenshot, sign_in
     from tests.test_browser_offline import localhost
     from tests.test_browser_player import NO_NATIVE_HLS, NO_THROTTLING, SLOW_3G
 
@@ -399,15 +399,7 @@ def test_a_phone_plays_a_school_lesson_from_the_bucket_and_goes_on_after_its_lin
         # saved for offline (each file under its site URL, the playlist as stored), it plays with no network
         cdp.send("Network.emulateNetworkConditions", NO_THROTTLING)
         cdp.detach()  # its network conditions would hide Playwright's offline switch below from the page
-        page.evaluate(f"{video}.pause()")
-        page.click("#lesson-save")
-        page.wait_for_selector("#lesson-offline[data-state='saved']", timeout=60_000)
-        page.context.set_offline(True)
-        page.reload()
-        page.evaluate(f"{video}.muted = true")
-        page.click("#lesson-play")
-        page.wait_for_function(f"() => {video}.currentTime > 2", timeout=60_000)
-        page.context.set_offline(False)
+        save_and_play_offline(page)
 
 
 def test_a_public_lesson_is_sent_from_the_cdn_a_private_one_never(client, object_store, settings):

@@ -1,5 +1,6 @@
 """A real Celery worker is killed mid-transcode; nothing half-made is published and the job completes
 once a worker is back. Needs PostgreSQL (shared by this test and the worker processes), Redis and FFmpeg."""
+import contextlib
 import os
 import signal
 import subprocess
@@ -21,12 +22,44 @@ pytestmark = [pytest.mark.integration, pytest.mark.ffmpeg, pytest.mark.slow, pyt
 PROJECT = Path(__file__).resolve().parent.parent
 
 
-def start_worker(env, log):
-    return subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "media,default", "--pool", "solo",
-         "--loglevel", "INFO", "-n", f"killtest-{time.monotonic_ns()}@%h"],
-        cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
-    )
+@contextlib.contextmanager
+def real_workers(settings, tmp_path, media, env=None):
+    """`start()` starts a real worker process (both queues) on a Redis database of this test's own, sharing the
+    test database; this process queues to it too. Every worker left is killed at the end."""
+    from config.celery import app
+
+    redis = os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/3"  # a database of its own
+    db = connection.settings_dict
+    env = {
+        **os.environ, **(env or {}),
+        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
+        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
+        "CELERY_BROKER_URL": redis, "CELERY_RESULT_BACKEND": redis, "REDIS_URL": redis,
+        "MEDIA_ROOT": str(media), "KEXIANG_VAR_DIR": str(tmp_path / "var"),
+    }
+    subprocess.run(["redis-cli", "-u", redis, "flushdb"], check=True, capture_output=True)
+    broker = settings.CELERY_BROKER_URL
+    app.conf.update(task_always_eager=False, broker_url=redis, result_backend=redis)
+    _forget_connections()
+    started = []
+    with open(tmp_path / "worker.log", "w") as log:
+
+        def start():
+            started.append(subprocess.Popen(
+                [sys.executable, "-m", "celery", "-A", "config", "worker", "-Q", "media,default", "--pool", "solo",
+                 "--loglevel", "INFO", "-n", f"killtest-{time.monotonic_ns()}@%h"],
+                cwd=PROJECT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True,
+            ))
+            return started[-1]
+
+        try:
+            yield start
+        finally:
+            for process in started:
+                if process.poll() is None:
+                    os.killpg(process.pid, signal.SIGKILL)
+            app.conf.update(task_always_eager=True, broker_url=broker, result_backend="cache+memory://")
+            _forget_connections()
 
 
 def wait_for(predicate, timeout, what):
@@ -41,26 +74,10 @@ def wait_for(predicate, timeout, what):
 def test_a_killed_worker_publishes_nothing_and_the_job_completes_later(settings, tmp_path):
     media = tmp_path / "media"
     settings.MEDIA_ROOT = media
-    redis = os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/3"  # a database of its own
-    db = connection.settings_dict
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": redis, "CELERY_RESULT_BACKEND": redis, "REDIS_URL": redis,
-        "MEDIA_ROOT": str(media), "KEXIANG_VAR_DIR": str(tmp_path / "var"),
-    }
-    subprocess.run(["redis-cli", "-u", redis, "flushdb"], check=True, capture_output=True)
     src = lavfi_clip(tmp_path / "long.mp4", seconds=90, size="1280x720")
     asset = MediaAsset.objects.create(owner=UserFactory(), source_path=str(src))
-    saved = {k: getattr(settings, k) for k in ("CELERY_BROKER_URL",)}
-    from config.celery import app
-
-    app.conf.update(task_always_eager=False, broker_url=redis, result_backend=redis)
-    _forget_connections()
-    log = open(tmp_path / "worker.log", "w")
-    try:
-        first = start_worker(env, log)
+    with real_workers(settings, tmp_path, media) as start_worker:
+        first = start_worker()
         transcode_task.delay(asset.pk)
         # Kill it while the higher rungs encode, after the lowest ones were published.
         wait_for(lambda: MediaAsset.objects.get(pk=asset.pk).progress > 0.4, 180, "the second pass to be under way")
@@ -74,7 +91,7 @@ def test_a_killed_worker_publishes_nothing_and_the_job_completes_later(settings,
         assert "720p" not in master and not (outdir / "720p").exists(), "no half-made rung is published"
         assert outdir.with_name(outdir.name + ".partial2").exists(), "the half-made rungs were in staging"
 
-        second = start_worker(env, log)
+        second = start_worker()
         settings.KEXIANG_TRANSCODE_STUCK_AFTER = 1
         time.sleep(1.5)
         assert sweep_stuck_transcodes() == [asset.pk]
@@ -86,14 +103,6 @@ def test_a_killed_worker_publishes_nothing_and_the_job_completes_later(settings,
         assert (outdir / "master.m3u8").exists() and (outdir / "720p" / "index.m3u8").exists()
         assert not outdir.with_name(outdir.name + ".partial").exists()
         assert not outdir.with_name(outdir.name + ".partial2").exists()
-    finally:
-        for proc in ("first", "second"):
-            p = locals().get(proc)
-            if p and p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-        log.close()
-        app.conf.update(task_always_eager=True, broker_url=saved["CELERY_BROKER_URL"], result_backend="cache+memory://")
-        _forget_connections()
 
 
 @pytest.mark.objectstore
@@ -103,30 +112,15 @@ def test_on_object_storage_a_killed_worker_leaves_no_half_ladder_in_the_bucket_a
     scratch folder and publishes into the bucket, the master playlist last."""
     from core import media_storage
 
-    redis = os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/3"
-    db = connection.settings_dict
-    env = {
-        **os.environ, **object_store.env,
-        "DJANGO_SETTINGS_MODULE": "config.settings.dev",
-        "DATABASE_URL": f"postgres://{db['USER']}:{db['PASSWORD']}@{db['HOST']}:{db['PORT']}/{db['NAME']}",
-        "CELERY_BROKER_URL": redis, "CELERY_RESULT_BACKEND": redis, "REDIS_URL": redis,
-        "MEDIA_ROOT": str(tmp_path / "no-media-here"), "KEXIANG_VAR_DIR": str(tmp_path / "var"),
-    }
-    subprocess.run(["redis-cli", "-u", redis, "flushdb"], check=True, capture_output=True)
     src = lavfi_clip(tmp_path / "long.mp4", seconds=90, size="1280x720")
     asset = MediaAsset.objects.create(owner=UserFactory(), source_path="")
     asset.source_path = f"originals/{asset.uid}/original.mp4"
     media_storage.upload_file(object_store.media, src, asset.source_path)
     asset.save(update_fields=["source_path"])
     src.unlink()  # nothing of it on a disk the workers could share
-    from config.celery import app
-
-    app.conf.update(task_always_eager=False, broker_url=redis, result_backend=redis)
-    _forget_connections()
-    log = open(tmp_path / "worker.log", "w")
     ladder = asset.output_name
-    try:
-        first = start_worker(env, log)
+    with real_workers(settings, tmp_path, tmp_path / "no-media-here", object_store.env) as start_worker:
+        first = start_worker()
         transcode_task.delay(asset.pk)
         wait_for(lambda: MediaAsset.objects.get(pk=asset.pk).progress > 0.4, 180, "the second pass to be under way")
         os.killpg(first.pid, signal.SIGKILL)
@@ -142,7 +136,7 @@ def test_on_object_storage_a_killed_worker_leaves_no_half_ladder_in_the_bucket_a
             assert set(f"{ladder}/{rung}/{n}" for n in named) <= set(object_store.names(f"{ladder}/{rung}"))
         assert not (tmp_path / "no-media-here").exists(), "the worker never wrote to a media folder on disk"
 
-        second = start_worker(env, log)
+        second = start_worker()
         settings.KEXIANG_TRANSCODE_STUCK_AFTER = 1
         time.sleep(1.5)
         assert sweep_stuck_transcodes() == [asset.pk]
@@ -154,11 +148,3 @@ def test_on_object_storage_a_killed_worker_leaves_no_half_ladder_in_the_bucket_a
         master = object_store.media.open(f"{ladder}/master.m3u8").read().decode()
         assert "720p/index.m3u8" in master and f"{ladder}/720p/index.m3u8" in object_store.names(f"{ladder}/720p")
         assert not object_store.names(f"work/{asset.uid}")
-    finally:
-        for proc in ("first", "second"):
-            p = locals().get(proc)
-            if p and p.poll() is None:
-                os.killpg(p.pid, signal.SIGKILL)
-        log.close()
-        app.conf.update(task_always_eager=True, broker_url="memory://", result_backend="cache+memory://")
-        _forget_connections()

@@ -1,18 +1,16 @@
+import contextlib
 import json
 import logging
-import shutil
 import sys
-import tempfile
 import time
 from pathlib import Path
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from core import media_storage
+from media_pipeline import publishing
 from media_pipeline.exceptions import MediaError
 from media_pipeline.pipeline import transcode
-from media_pipeline.publishing import Publisher
 
 NAME_CHARS = set("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.")
 
@@ -44,8 +42,9 @@ class Command(BaseCommand):
         logging.getLogger("media_pipeline").setLevel(logging.INFO if options["verbosity"] >= 2 else logging.WARNING)
         started = time.monotonic()
         first_playable = []
-        scratch = publisher = None
+        publisher = None
         target = outdir
+        cleanup = contextlib.ExitStack()
         if options["to_storage"]:
             if not outdir or set(outdir) - NAME_CHARS or outdir.startswith("."):
                 raise CommandError(f"{outdir!r}: a NAME is letters, digits, '-', '_' and '.'")
@@ -55,10 +54,8 @@ class Command(BaseCommand):
             if root is not None:
                 folder = root / target
             else:
-                settings.KEXIANG_SCRATCH_DIR.mkdir(parents=True, exist_ok=True)
-                scratch = Path(tempfile.mkdtemp(prefix="transcode-", dir=settings.KEXIANG_SCRATCH_DIR))
-                folder = scratch / "ladder"
-                publisher = Publisher(folder, target)
+                folder = cleanup.enter_context(publishing.scratch_folder("transcode")) / "ladder"
+                publisher = publishing.Publisher(folder, target)
         else:
             folder = Path(outdir)
 
@@ -68,20 +65,18 @@ class Command(BaseCommand):
             if not first_playable:
                 first_playable.append(time.monotonic() - started)
 
-        try:
-            result = transcode(src, folder, on_progress=progress if options["verbosity"] >= 1 else None,
-                               publish=publish)
-        except FileNotFoundError as exc:
-            raise CommandError(f"{exc.filename or src}: no such file or folder") from exc
-        except MediaError as exc:
-            raise CommandError(f"{src}: {exc.user_message} ({exc.detail})") from exc
-        except media_storage.StorageUnavailable as exc:
-            raise CommandError(f"media storage: {exc}") from exc
-        except OSError as exc:
-            raise CommandError(f"{outdir}: {exc.strerror or exc}") from exc
-        finally:
-            if scratch is not None:
-                shutil.rmtree(scratch, ignore_errors=True)
+        with cleanup:  # the scratch folder goes whatever happens
+            try:
+                result = transcode(src, folder, on_progress=progress if options["verbosity"] >= 1 else None,
+                                   publish=publish)
+            except FileNotFoundError as exc:
+                raise CommandError(f"{exc.filename or src}: no such file or folder") from exc
+            except MediaError as exc:
+                raise CommandError(f"{src}: {exc.user_message} ({exc.detail})") from exc
+            except media_storage.StorageUnavailable as exc:
+                raise CommandError(f"media storage: {exc}") from exc
+            except OSError as exc:
+                raise CommandError(f"{outdir}: {exc.strerror or exc}") from exc
         seconds = time.monotonic() - started
         if options["json"]:
             published = publisher.bytes_sent if publisher else sum(
