@@ -8,7 +8,7 @@ from django.contrib.auth.models import Group
 from django.contrib.contenttypes.models import ContentType
 from django.core.files import File
 from django.db import transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from wagtail.models import TaskState, WorkflowState
@@ -25,6 +25,7 @@ from . import signals, vocabulary
 from .catalogue import Catalogue
 from .documents import PREVIEW_FORMATS, document_check, extension_of
 from .exceptions import ResourceUploadError, StorageUnavailableError
+from .lesson_mapping import LessonIndex, MappingCounts, ResourceFacts
 from .models import VIDEO_TYPES, ChapterNode, Edition, Grade, PrepItem, Resource, Stage, Subject, Textbook, Volume
 from .previews import resource_preview_request
 
@@ -41,10 +42,17 @@ class ImportCounts:
 
 
 @dataclass
+class ResourceImportCounts(ImportCounts):
+    mapped: MappingCounts = field(default_factory=MappingCounts)  # lessons found in another version of the book
+
+
+@dataclass
 class CatalogueImportReport:
     books: ImportCounts = field(default_factory=ImportCounts)
     chapters: ImportCounts = field(default_factory=ImportCounts)
     skipped: list[str] = field(default_factory=list)
+    filed: int = 0  # resources already in the library that the new trees gave their chapter
+    mapped: MappingCounts = field(default_factory=MappingCounts)  # and those found in another version of their book
 
     @property
     def changed(self):
@@ -112,7 +120,10 @@ def _apply(instance, values):
 
 @transaction.atomic
 def textbooks_import(*, catalogue: Catalogue) -> CatalogueImportReport:
-    """Create or update textbooks and chapter nodes by their catalogue ids. All or nothing."""
+    """Create or update textbooks and chapter nodes by their catalogue ids. All or nothing.
+
+    Resources already in the library that new or changed trees concern are filed and mapped to the same lesson
+    in other versions of their book (_lessons_after_trees)."""
     report = CatalogueImportReport(skipped=list(catalogue.skipped))
     lookup = _Lookup()
     existing = {t.external_id: t for t in Textbook.objects.all()}
@@ -155,7 +166,7 @@ def textbooks_import(*, catalogue: Catalogue) -> CatalogueImportReport:
 
     textbook_ids = {external_id: t.pk for external_id, t in existing.items()}
     nodes = {n.external_id: n for n in ChapterNode.objects.all()}
-    missing_trees = set()
+    missing_trees, changed_trees = set(), set()
     for record in catalogue.nodes:  # parents come before their children
         textbook_pk = textbook_ids.get(record.textbook_id)
         if textbook_pk is None:
@@ -176,9 +187,11 @@ def textbooks_import(*, catalogue: Catalogue) -> CatalogueImportReport:
             node = ChapterNode.objects.create(external_id=record.external_id, **values)
             nodes[record.external_id] = node
             report.chapters.created += 1
+            changed_trees.add(textbook_pk)
         elif changed := _apply(node, values):
             node.save(update_fields=[name.removesuffix("_id") for name in changed])
             report.chapters.updated += 1
+            changed_trees.add(textbook_pk)
         else:
             report.chapters.unchanged += 1
     for textbook_id in sorted(missing_trees):
@@ -186,7 +199,78 @@ def textbooks_import(*, catalogue: Catalogue) -> CatalogueImportReport:
             _("chapter tree %(id)s: its textbook is not in the catalogue; import the catalogue with it")
             % {"id": textbook_id}
         )
+    if changed_trees:
+        report.filed, report.mapped = _lessons_after_trees(textbook_ids=changed_trees)
     return report
+
+
+def _lessons_after_trees(*, textbook_ids):
+    """Chapter trees of `textbook_ids` arrived or changed: the resources already in the library that they concern.
+
+    Those of these books without a chapter get the one their chapter path names; those whose lesson is still
+    unknown (or has no 篇), in these books or in other versions of them, get the same lesson of a new tree in
+    also_chapters. Search rewrites them, and every resource on these trees (their 篇 may have changed).
+    Returns (resources given their chapter, MappingCounts).
+    """
+    chapters = _ChapterIndex()
+    index = chapters.lessons
+    now = timezone.now()
+    filed = []
+    for pk, textbook_id, chapter_path, lesson_title in Resource.objects.filter(
+            textbook_id__in=textbook_ids, chapter__isnull=True).values_list("pk", "textbook_id", "chapter_path",
+                                                                              "lesson_title"):
+        chapter_id = chapters.find(textbook_id, chapter_path or [], lesson_title)
+        if chapter_id is not None:
+            filed.append(Resource(pk=pk, chapter_id=chapter_id, updated_at=now))
+    Resource.objects.bulk_update(filed, ["chapter", "updated_at"], batch_size=1000)
+
+    groups = {index.books[pk].key for pk in textbook_ids if index.books[pk].key}
+    books = [pk for pk, book in index.books.items() if book.key in groups]
+    # Resources without a known textbook belong to a group by their own subject, grade, volume and edition.
+    by_fields = Resource.objects.filter(
+        textbook__isnull=True, subject_id__in={g[0] for g in groups},
+        grade_id__in={g[1] for g in groups if isinstance(g[1], int)},
+        volume_id__in={g[2] for g in groups}, edition_id__in={g[3] for g in groups})
+    queries = [by_fields] + [Resource.objects.filter(textbook_id__in=books[start:start + 500])
+                             for start in range(0, len(books), 500)]
+    candidates = [ResourceFacts(*values) for query in queries
+                  for values in query.exclude(chapter__kind=ChapterNode.Kind.PIECE).values_list(*ResourceFacts.FIELDS)]
+    mapped = _sibling_lessons_link(index=index, resources=candidates)
+
+    on_trees = Resource.objects.filter(
+        Q(chapter__textbook_id__in=textbook_ids) | Q(also_chapters__textbook_id__in=textbook_ids)
+    ).values_list("pk", flat=True).distinct()
+    changed = {r.pk for r in filed} | mapped.added | set(on_trees)
+    if changed:
+        signals.resources_changed.send(sender=Resource, resource_ids=sorted(changed))
+    return len(filed), mapped
+
+
+def _sibling_lessons_link(*, index, resources) -> MappingCounts:
+    """Add to each resource's also_chapters the same lesson in another version of its book (LessonIndex.
+    sibling_lesson), unless it already has a chapter of that book there: a person's choice, or an earlier import's.
+    Adds only; sends no signal (the caller tells search)."""
+    counts = MappingCounts()
+    found = {r.pk: (r, node) for r in resources if (node := index.sibling_lesson(r)) is not None}
+    if not found:
+        return counts
+    through, ids, linked = Resource.also_chapters.through, list(found), {}
+    for start in range(0, len(ids), 1000):
+        for resource_id, node_id in through.objects.filter(resource_id__in=ids[start:start + 1000]).values_list(
+                "resource_id", "chapternode_id"):
+            linked.setdefault(resource_id, set()).add(node_id)
+    new = []
+    for pk, (resource, node) in found.items():
+        links = linked.get(pk, set())
+        if node not in links:
+            if any(index.book_of.get(other) == index.book_of[node] for other in links):
+                continue  # someone chose another lesson of that book
+            new.append(through(resource_id=pk, chapternode_id=node))
+        counts.pairs.add((resource.textbook_id, node))
+        counts.resources.add(pk)
+    through.objects.bulk_create(new, batch_size=1000, ignore_conflicts=True)
+    counts.added = {link.resource_id for link in new}
+    return counts
 
 
 RESOURCE_FIELDS = [
@@ -197,39 +281,49 @@ RESOURCE_FIELDS = [
 
 
 class _ChapterIndex:
-    """Chapter nodes of the known textbooks, found by textbook and title path."""
+    """Chapter nodes of the known textbooks, found by textbook and title path (or, failing that, by title)."""
 
     def __init__(self):
         self.textbooks = {t.title: t for t in Textbook.objects.all()}
         self.paths = {
             (textbook_id, path): pk for pk, textbook_id, path in ChapterNode.objects.values_list("pk", "textbook_id", "path")
         }
+        self.lessons = LessonIndex()
 
-    def find(self, textbook, chapter_path):
-        if textbook is None or not chapter_path:
+    def find(self, textbook_id, chapter_path, lesson_title=""):
+        if textbook_id is None:
             return None
-        titles = [vocabulary.clean_label(title) for title in chapter_path]
+        titles = [vocabulary.clean_label(title) for title in chapter_path or []]
         # The deepest node that matches: a resource may name a 篇 under a 课 the tree lacks.
+        found = None
         for end in range(len(titles), 0, -1):
-            pk = self.paths.get((textbook.pk, " > ".join(titles[:end])))
-            if pk:
-                return pk
-        return None
+            found = self.paths.get((textbook_id, " > ".join(titles[:end])))
+            if found:
+                break
+        if self.lessons.is_lesson(found):
+            return found
+        # A unit at most: the lesson may be numbered differently in this print ("13 唐诗五首" for "14 唐诗五首").
+        return self.lessons.in_book(textbook_id, chapter_path=chapter_path, lesson_title=lesson_title) or found
 
 
-def resources_import(*, rows, progress=None, batch_size=1000) -> ImportCounts:
-    """Create or update resources by external_id from checked rows (importing.check_row)."""
-    counts = ImportCounts()
+def resources_import(*, rows, progress=None, batch_size=1000) -> ResourceImportCounts:
+    """Create or update resources by external_id from checked rows (importing.check_row).
+
+    A row whose lesson its own textbook does not know (no tree, another title) also gets the same lesson in
+    another version of that book (lesson_mapping), in also_chapters; links are only added, never removed.
+    """
+    counts = ResourceImportCounts()
     lookup = _Lookup()
     chapters = _ChapterIndex()
     for start in range(0, len(rows), batch_size):
         batch = rows[start:start + batch_size]
         with transaction.atomic():
             existing = {r.external_id: r for r in Resource.objects.filter(external_id__in=[row["external_id"] for row in batch])}
-            new, updated, fields = [], [], set()
+            new, updated, fields, facts = [], [], set(), {}
             now = timezone.now()
             for row in batch:
                 values = _resource_values(row, lookup, chapters)
+                facts[row["external_id"]] = values
                 resource = existing.get(row["external_id"])
                 if resource is None:
                     new.append(Resource(external_id=row["external_id"], **values))
@@ -244,10 +338,16 @@ def resources_import(*, rows, progress=None, batch_size=1000) -> ImportCounts:
             if updated:
                 Resource.objects.bulk_update(updated, sorted(fields) + ["updated_at"])
             Resource.objects.bulk_create(new)
-            changed_ids = [r.pk for r in updated] + [r.pk for r in new if r.pk is not None]
-            if len(changed_ids) < len(updated) + len(new):  # a backend that returns no ids from bulk_create
-                changed_ids = list(Resource.objects.filter(external_id__in=[r.external_id for r in updated + new]).values_list("pk", flat=True))
-            signals.resources_changed.send(sender=Resource, resource_ids=changed_ids)
+            ids = {r.external_id: r.pk for r in (*existing.values(), *new)}
+            if any(pk is None for pk in ids.values()):  # a backend that returns no ids from bulk_create
+                ids = dict(Resource.objects.filter(external_id__in=list(ids)).values_list("external_id", "pk"))
+            mapped = _sibling_lessons_link(index=chapters.lessons, resources=[
+                ResourceFacts(pk=ids[external_id], **{name: values[name] for name in ResourceFacts.FIELDS[1:]})
+                for external_id, values in facts.items()
+            ])
+            counts.mapped.merge(mapped)
+            changed_ids = {ids[r.external_id] for r in (*updated, *new)} | mapped.added
+            signals.resources_changed.send(sender=Resource, resource_ids=sorted(changed_ids))
         if progress:
             progress(min(start + batch_size, len(rows)), len(rows))
     return counts
@@ -268,7 +368,7 @@ def _resource_values(row, lookup, chapters):
         "edition_id": lookup.edition(vocabulary.normalize_edition(row["edition"])).pk if row["edition"] else None,
         "volume_id": lookup.volume(vocabulary.normalize_volume(row["volume"])).pk if row["volume"] else None,
         "textbook_id": textbook.pk if textbook else None,
-        "chapter_id": chapters.find(textbook, row["chapter_path"]),
+        "chapter_id": chapters.find(textbook.pk if textbook else None, row["chapter_path"], row["lesson_title"]),
         "textbook_title": row["textbook"][:200],
         "chapter_path": row["chapter_path"],
         "lesson_title": row["lesson_title"][:200],

@@ -26,7 +26,7 @@ class ResourceRecord:
     lesson: str
     chapter: str  # the chapter path, " / " between levels
     chapter_path: list
-    pieces: list  # titles of the 篇 (and other nodes) under the resource's chapter node
+    pieces: list  # titles of the 篇 (and other nodes) under the resource's chapter node and its also_chapters
     authors: list
     tags: list
     description: str
@@ -66,10 +66,12 @@ def resource_records(resource_ids):
     records = []
     for r in resources:
         path = [p for p in (r.chapter_path or []) if p] or (r.chapter.path.split(" > ") if r.chapter_id else [])
+        # The same lesson in another version of the book (resources/lesson_mapping.py) names the 篇 its own lacks.
+        pieces = list(dict.fromkeys(tree.below(r.chapter_id) + [t for c in r.also_chapters.all() for t in tree.below(c.pk)]))
         records.append(
             ResourceRecord(
                 id=r.pk, external_id=r.external_id, title=r.title, lesson=r.lesson_title, chapter=" / ".join(path),
-                chapter_path=path, pieces=tree.below(r.chapter_id), authors=list(r.authors or []),
+                chapter_path=path, pieces=pieces, authors=list(r.authors or []),
                 tags=[str(t) for t in (r.tags or [])], description=r.description or "", type=r.resource_type,
                 stage=_name(r.stage), grade=_name(r.grade), subject=_name(r.subject), edition=_name(r.edition),
                 volume=_name(r.volume), chapter_id=r.chapter_id,

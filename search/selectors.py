@@ -135,6 +135,7 @@ class SearchResult:
     backend: str
     relaxed: bool = False  # the grade/subject words of the query were ignored to find anything
     partial_from: int | None = None  # results from this position on match only some words
+    count_is_estimate: bool = False  # a broad search on the database: count and facet counts are estimates
 
 
 def resource_search(*, user, params: SearchParams, backend=None) -> SearchResult:
@@ -167,6 +168,7 @@ def resource_search(*, user, params: SearchParams, backend=None) -> SearchResult
         backend=hits.backend,
         relaxed=relaxed,
         partial_from=partial_from,
+        count_is_estimate=hits.count_is_estimate,
     )
 
 
@@ -199,6 +201,7 @@ def _search_with_partial(backend, parsed, filters, scope, params, offset):
     hits.ids = hits.ids + (loose.ids if loose_limit > 0 else [])
     partial_from = hits.count if offset + len(hits.ids) > hits.count else None
     hits.count += loose.count
+    hits.count_is_estimate = hits.count_is_estimate or loose.count_is_estimate
     return hits, partial_from, strict_count
 
 

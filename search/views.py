@@ -20,6 +20,7 @@ def search_api(request):
     return JsonResponse(
         {
             "count": result.count,
+            "count_is_estimate": result.count_is_estimate,
             "page": params.page,
             "page_size": params.page_size,
             "results": result.results,

@@ -334,6 +334,11 @@ KEXIANG_SEARCH_RETRY_AFTER = float(os.environ.get("KEXIANG_SEARCH_RETRY_AFTER", 
 # Highlight titles with Elasticsearch's highlighter on the cjk field. Off by default: at 200,000 documents it
 # added ~15 ms a query (benchmarks/search.py); the shared Python highlighter marks the same text for free.
 KEXIANG_SEARCH_ES_HIGHLIGHT = os.environ.get("KEXIANG_SEARCH_ES_HIGHLIGHT", "0") == "1"
+# The database search counts, facets and ranks every match of a search up to this many matches; beyond,
+# it ranks the newest KEXIANG_SEARCH_CANDIDATES of each ranking tier and estimates counts from a sample
+# ("约 N 条", count_is_estimate in the API). README "Search at production size".
+KEXIANG_SEARCH_EXACT_UP_TO = int(os.environ.get("KEXIANG_SEARCH_EXACT_UP_TO", "2000"))
+KEXIANG_SEARCH_CANDIDATES = int(os.environ.get("KEXIANG_SEARCH_CANDIDATES", "500"))
 # /readyz: Elasticsearch down makes the site "degraded" (search falls back to the database), not unready.
 KEXIANG_READY_REQUIRE_SEARCH = env_bool("KEXIANG_READY_REQUIRE_SEARCH", False)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

@@ -37,6 +37,7 @@ class SearchHits:
     highlights: dict = dataclasses.field(default_factory=dict)  # id -> {field: html}
     facets: dict = dataclasses.field(default_factory=dict)  # facet -> [(value, count)]
     backend: str = ""
+    count_is_estimate: bool = False  # count and facet counts estimated from a sample (a broad search)
 
 
 class SearchBackend:

@@ -4,7 +4,9 @@ from urllib.parse import urlencode
 
 from django import template
 from django.urls import reverse
+from django.contrib.humanize.templatetags.humanize import intcomma
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from resources.models import ChapterNode
 
@@ -75,12 +77,33 @@ def _is_active(params, facet, value):
     return str(current) == str(value)
 
 
-def _bucket(params, facet, bucket, type_labels):
+def rounded(n):
+    """An estimate as people say it: two significant figures (172,832 → 170,000)."""
+    if n < 100:
+        return n
+    step = 10 ** (len(str(n)) - 2)
+    return round(n / step) * step
+
+
+def count_text(n, estimate):
+    """A count for the page: "约 170,000" when it was estimated from a sample."""
+    return _("about %(n)s") % {"n": intcomma(rounded(n))} if estimate else intcomma(n)
+
+
+@register.simple_tag
+def result_count(result):
+    """"1,234 results", or "About 170,000 results" for a broad database search."""
+    if result.count_is_estimate:
+        return _("About %(n)s results") % {"n": intcomma(rounded(result.count))}
+    return ngettext("%(n)s result", "%(n)s results", result.count) % {"n": intcomma(result.count)}
+
+
+def _bucket(params, facet, bucket, type_labels, estimate=False):
     value = bucket["value"]
     label = bucket.get("label") or (type_labels.get(value, value) if facet == "type" else value)
     active = _is_active(params, facet, value)
     return {
-        "value": value, "label": label, "count": bucket["count"], "active": active,
+        "value": value, "label": label, "count": count_text(bucket["count"], estimate), "active": active,
         # An active value's link takes it away again; any other adds it (a type replaces the types chosen).
         "href": _without(params, facet, value) if active else _with(params, **{facet: value}),
     }
@@ -91,7 +114,7 @@ def facet_list(context, facet):
     """[{value, label, count, active, href}] of one facet of the current result."""
     params, result = context["params"], context["result"]
     type_labels = context.get("type_labels") or {}
-    return [_bucket(params, facet, b, type_labels) for b in (result.facets or {}).get(facet, [])]
+    return [_bucket(params, facet, b, type_labels, result.count_is_estimate) for b in (result.facets or {}).get(facet, [])]
 
 
 @register.simple_tag(takes_context=True)
@@ -101,7 +124,7 @@ def more_facets(context):
     type_labels = context.get("type_labels") or {}
     groups = []
     for name in MORE_FACETS:
-        buckets = [_bucket(params, name, b, type_labels) for b in (result.facets or {}).get(name, [])]
+        buckets = [_bucket(params, name, b, type_labels, result.count_is_estimate) for b in (result.facets or {}).get(name, [])]
         if buckets:
             groups.append({"name": name, "label": FACET_LABELS[name], "buckets": buckets, "active": name in params.filters})
     return groups

@@ -40,3 +40,11 @@ class Command(BaseCommand):
                    "skipped": len(errors)}
             )
         )
+        self.stdout.write(mapped_line(counts.mapped))
+
+
+def mapped_line(mapped):
+    """The lessons that resources were found under in another version of their textbook (lesson_mapping)."""
+    return _("Lessons mapped to another version of their textbook: %(lessons)d (resources: %(resources)d, "
+             "newly linked: %(added)d).") % {
+        "lessons": mapped.lessons, "resources": len(mapped.resources), "added": len(mapped.added)}

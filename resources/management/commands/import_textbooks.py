@@ -5,6 +5,8 @@ from resources.catalogue import read_catalogue
 from resources.exceptions import CatalogueError
 from resources.services import textbooks_import
 
+from .import_resources import mapped_line
+
 
 class Command(BaseCommand):
     help = (
@@ -37,6 +39,10 @@ class Command(BaseCommand):
                 _("%(label)s: %(created)d new, %(updated)d updated, %(unchanged)d unchanged.")
                 % {"label": label, "created": counts.created, "updated": counts.updated, "unchanged": counts.unchanged}
             )
+        if report.filed:
+            self.stdout.write(_("Resources already in the library filed under their chapter in the new trees: %(count)d.")
+                              % {"count": report.filed})
+        self.stdout.write(mapped_line(report.mapped))
         if report.changed:
             self.stdout.write(self.style.SUCCESS(_("Import finished.")))
         else:
