@@ -7,11 +7,12 @@ import dataclasses
 import datetime
 
 from django.conf import settings
-from elasticsearch_dsl import Date, Document, Integer, Keyword, Text, analyzer, char_filter, tokenizer
+from elasticsearch_dsl import Boolean, Date, Document, Integer, Keyword, Text, analyzer, char_filter, tokenizer
 
 from resources.models import ChapterNode, Resource
 
 from . import text
+from .sample import in_sample
 
 TEXT_FIELDS = ("title", "lesson", "chapter", "pieces", "authors", "tags", "description")
 CORE_FIELDS = ("title", "lesson", "chapter")
@@ -181,6 +182,7 @@ class ResourceDocument(Document):
     uploaded_by_id = Integer()
     created_at = Date()
     use_count = Integer()
+    sample = Boolean()  # in the sample that estimates counts and facets of broad searches (search/sample.py)
 
     class Index:
         settings = {"number_of_shards": 1, "number_of_replicas": 0, "max_result_window": 10000}
@@ -216,6 +218,7 @@ def es_document(record):
         "uploaded_by_id": record.uploaded_by_id,
         "created_at": record.created_at,
         "use_count": record.use_count,
+        "sample": in_sample(record.id),
     }
 
 

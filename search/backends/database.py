@@ -16,6 +16,7 @@ from resources.models import ChapterNode, Edition, Grade, Resource, Stage, Subje
 from resources.selectors import on_chapters_q, visible_q
 
 from .. import text
+from ..sample import SAMPLE_EVERY, sampled_sql
 from .base import FACET_SIZE, SearchBackend, SearchHits
 
 FACET_MODELS = {"stage": Stage, "grade": Grade, "subject": Subject, "edition": Edition, "volume": Volume}
@@ -37,6 +38,16 @@ def chapter_subtree_ids(node_id):
     )
 
 
+def _on_chapters_q(chapter_ids):
+    """on_chapters_q with the other editions' resources listed when they are few, so PostgreSQL can read
+    both halves of the OR from indexes instead of scanning every resource."""
+    also = list(Resource.also_chapters.through.objects.filter(chapternode_id__in=chapter_ids)
+                .values_list("resource_id", flat=True)[:1001])
+    if len(also) > 1000:
+        return on_chapters_q(chapter_ids)
+    return Q(chapter_id__in=chapter_ids) | Q(pk__in=also)
+
+
 def filtered_queryset(request):
     qs = Resource.objects.filter(scope_q(request.scope))
     for facet, value in request.filters.items():
@@ -45,7 +56,7 @@ def filtered_queryset(request):
         if facet == "type":
             qs = qs.filter(resource_type__in=value if isinstance(value, list) else [value])
         elif facet == "chapter":
-            qs = qs.filter(on_chapters_q(chapter_subtree_ids(value)))
+            qs = qs.filter(_on_chapters_q(chapter_subtree_ids(value)))
         else:  # by id, so the filter reads the resources table alone and the planner sees the value
             ids = list(FACET_MODELS[facet].objects.filter(name=value).values_list("pk", flat=True))
             qs = qs.filter(**{f"{facet}_id__in": ids})
@@ -99,7 +110,7 @@ class _SQLite(_Dialect):
                    "core_type": self.core_columns, "title": "{title}"}[tier]
         sql = f"FROM search_fts JOIN {TABLE} r ON r.id = search_fts.rowid WHERE search_fts MATCH %s"
         if tier == "sample":
-            sql += " AND " + _sampled("search_fts.rowid")
+            sql += " AND " + sampled_sql("search_fts.rowid")
         return sql, [self.expression(phrases, columns, any_of)]
 
     def tiers(self, phrases, any_of, words, ids, known=None):
@@ -149,7 +160,7 @@ class _PostgreSQL(_Dialect):
         column = {"core": "core_tsv", "core_type": "core_tsv", "title": "title_tsv"}.get(tier, "all_tsv")
         sql = f"SELECT e.resource_id FROM search_searchentry e WHERE e.{column} @@ to_tsquery('simple', %s)"
         if tier == "sample":
-            sql += " AND " + _sampled("e.resource_id")
+            sql += " AND " + sampled_sql("e.resource_id")
         return f"FROM {TABLE} r WHERE r.id IN ({sql})", [(" | " if any_of else " & ").join(phrases)]
 
     def tiers(self, phrases, any_of, words, ids, known=None):
@@ -241,16 +252,6 @@ def _where(qs):
     return (sql or "1=1").replace(connection.ops.quote_name(TABLE) + ".", "r."), list(params)
 
 
-def _sampled(column):
-    """SQL true for one id in SAMPLE_EVERY, spread evenly: the top bits of Knuth's multiplicative hash of
-    the id, so ids that arrive in runs are not sampled in step with them. Migration 0003 indexes it."""
-    return f"({SAMPLE_HASH.format(column=column)}) < {2 ** 32 // SAMPLE_EVERY}"
-
-
-SAMPLE_EVERY = 64  # one resource in 64 is in the sample that estimates counts and facets of broad searches
-SAMPLE_HASH = "({column} * 2654435761) %% 4294967296"  # %% as every query here has parameters
-
-
 class DatabaseBackend(SearchBackend):
     """Narrow searches (at most KEXIANG_SEARCH_EXACT_UP_TO matches) are ranked and counted over every
     match. Broad ones never touch every match: the page is ranked from a bounded set of candidates (the
@@ -283,9 +284,12 @@ class DatabaseBackend(SearchBackend):
             # are core matches are matches: each tier's newest reach at least as far back as the next's, so
             # every candidate that is a core (title) match is among the core (title) tier's own.
             title = search.ids("title", _ORDERS["relevance"], pool)
-            core = search.ids("core", _ORDERS["relevance"], pool)
-            if parsed.types:
-                core += search.ids("core_type", _ORDERS["relevance"], pool)
+            if parsed.types:  # the asked-for type ranks above a title match: its core matches too
+                core = search.ids("core", _ORDERS["relevance"], pool) + search.ids("core_type", _ORDERS["relevance"], pool)
+            elif len(title) >= request.offset + request.limit:
+                core = title  # the page is all title matches, which rank above every other match
+            else:
+                core = search.ids("core", _ORDERS["relevance"], pool)
             candidates.update(title, core)
             known = {"core": core, "title": title}
         ids = search.rank(sorted(candidates), request.offset, request.limit, known) if request.limit else []
@@ -302,7 +306,7 @@ class DatabaseBackend(SearchBackend):
         if len(first) <= exact_up_to:
             facets = self._facets(Resource.objects.filter(pk__in=first)) if request.with_facets else {}
             return SearchHits(count=len(first), ids=ids, facets=facets, backend=self.name)
-        sample = qs.order_by().extra(where=[_sampled(f"{TABLE}.id")])  # noqa: S610 (no user input in it)
+        sample = qs.order_by().extra(where=[sampled_sql(f"{TABLE}.id")])  # noqa: S610 (no user input in it)
         count = max(sample.count() * SAMPLE_EVERY, exact_up_to + 1)
         facets = self._facets(sample, scale=SAMPLE_EVERY) if request.with_facets else {}
         return SearchHits(count=count, ids=ids, facets=facets, backend=self.name, count_is_estimate=True)

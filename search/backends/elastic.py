@@ -11,9 +11,10 @@ import time
 from django.conf import settings
 from elasticsearch import Elasticsearch, helpers
 from elasticsearch.exceptions import NotFoundError, TransportError
-from elasticsearch_dsl import A, Q, Search
+from elasticsearch_dsl import A, MultiSearch, Q, Search
 
 from .. import documents, text
+from ..sample import SAMPLE_EVERY
 from .base import FACET_SIZE, SearchBackend, SearchHits
 
 logger = logging.getLogger(__name__)
@@ -176,31 +177,44 @@ def _highlight_query(request):
     return Q("bool", should=[_term_clause(t, [f]) for t in terms for f in HIGHLIGHT_FIELDS])
 
 
+def _with_facets(s):
+    for facet in documents.FACET_FIELDS:
+        s.aggs.bucket(facet, A("terms", field=facet, size=FACET_SIZE.get(facet, 200)))
+    s.aggs.bucket("chapter", A("terms", field="chapter_id", size=FACET_SIZE["chapter"]))
+    return s
+
+
 class ElasticsearchBackend(SearchBackend):
     name = "elasticsearch"
 
     def search(self, request):
-        s = Search(using=client(), index=documents.index_alias()).extra(track_total_hits=True)
+        """One round trip (a multi-search) of up to three searches, so a broad query never aggregates
+        over every match: the page, with hits counted exactly up to KEXIANG_SEARCH_EXACT_UP_TO; the facets
+        over the matches, cut off after that many (exact whenever the count is); and the count and facets
+        of the matches in the sample (search/sample.py), which estimate them when there are more."""
+        exact_up_to = settings.KEXIANG_SEARCH_EXACT_UP_TO
         query = _text_query(request) if request.parsed.has_text else Q("match_all")
-        s = s.query(Q("bool", must=[query], filter=_filters(request)))
+        base = Search(index=documents.index_alias()).query(Q("bool", must=[query], filter=_filters(request)))
+        page = base.extra(track_total_hits=exact_up_to)
         if request.sort == "newest" or (request.sort == "relevance" and not request.parsed.has_text):
-            s = s.sort({"created_at": "desc"}, "_score")
+            page = page.sort({"created_at": "desc"}, "_score")
         elif request.sort == "popular":
-            s = s.sort({"use_count": "desc"}, "_score", {"created_at": "desc"})
+            page = page.sort({"use_count": "desc"}, "_score", {"created_at": "desc"})
         else:
-            s = s.sort("_score", {"created_at": "desc"})
-        if request.with_facets:
-            for facet in documents.FACET_FIELDS:
-                s.aggs.bucket(facet, A("terms", field=facet, size=FACET_SIZE.get(facet, 200)))
-            s.aggs.bucket("chapter", A("terms", field="chapter_id", size=FACET_SIZE["chapter"]))
+            page = page.sort("_score", {"created_at": "desc"})
         if request.with_highlights and request.parsed.has_text and settings.KEXIANG_SEARCH_ES_HIGHLIGHT:
-            s = s.highlight_options(
+            page = page.highlight_options(
                 pre_tags=["<mark>"], post_tags=["</mark>"], encoder="html", number_of_fragments=0,
                 highlight_query=_highlight_query(request).to_dict(),
             )
-            s = s.highlight(*[f"{f}.cjk" for f in HIGHLIGHT_FIELDS])
-        s = s.source(False)[request.offset:request.offset + request.limit]
-        response = s.execute()
+            page = page.highlight(*[f"{f}.cjk" for f in HIGHLIGHT_FIELDS])
+        page = page.source(False)[request.offset:request.offset + request.limit]
+        sample = base.filter("term", sample=True).extra(track_total_hits=True, size=0)
+        searches = MultiSearch(using=client(), index=documents.index_alias()).add(page).add(_with_facets(sample))
+        if request.with_facets:
+            searches = searches.add(_with_facets(base.extra(size=0, track_total_hits=False, terminate_after=exact_up_to + 1)))
+        responses = searches.execute(raise_on_error=True)
+        response, sampled = responses[0], responses[1]
         ids, highlights = [], {}
         for hit in response.hits:
             pk = int(hit.meta.id)
@@ -210,11 +224,16 @@ class ElasticsearchBackend(SearchBackend):
                     name.removesuffix(".cjk"): text.tidy_highlight(fragments[0])
                     for name, fragments in hit.meta.highlight.to_dict().items()
                 }
+        total = response.hits.total
+        estimate = total.relation != "eq"
+        count = max(sampled.hits.total.value * SAMPLE_EVERY, exact_up_to + 1) if estimate else total.value
         facets = {}
         if request.with_facets:
+            source, scale = (sampled, SAMPLE_EVERY) if estimate else (responses[2], 1)
             for facet in documents.FACET_FIELDS + ("chapter",):
-                facets[facet] = [(b.key, b.doc_count) for b in response.aggregations[facet].buckets]
-        return SearchHits(count=response.hits.total.value, ids=ids, highlights=highlights, facets=facets, backend=self.name)
+                facets[facet] = [(b.key, b.doc_count * scale) for b in source.aggregations[facet].buckets]
+        return SearchHits(count=count, ids=ids, highlights=highlights, facets=facets, backend=self.name,
+                          count_is_estimate=estimate)
 
     def suggest(self, *, prefix, scope, limit=8):
         prefix = (prefix or "").strip()

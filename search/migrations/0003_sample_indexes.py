@@ -1,6 +1,6 @@
 """Indexes for broad database searches: on the sample of the library that estimates their counts and facets,
 
-search/backends/database.py keeps one resource in 64 in the sample: `(id * 2654435761) % 2**32 < 2**26`.
+search/sample.py keeps one resource in 64 in the sample: `(id * 2654435761) % 2**32 < 2**26`.
 With the expression indexed, PostgreSQL reads the sample's rows alone (a BitmapAnd with the full-text GIN
 index, or an index range scan for browsing) instead of every matching row; SQLite uses the one on
 resources_resource for browsing (its full-text sample is filtered on FTS5's rowids, which costs nothing).
