@@ -22,10 +22,11 @@ def test_a_member_signs_in_and_posts_from_a_phone(live_server):
     member = UserFactory(username="zhangfang", full_name="张芳", school=school)
     GroupMembershipFactory(group=group, user=leader, role=GroupMembership.Role.LEADER)
     GroupMembershipFactory(group=group, user=member)
-    today = timezone.localdate()
+    # 20 minutes from now, on the day that falls on (after 23:40 that is tomorrow, not earlier today).
+    soon = timezone.localtime() + datetime.timedelta(minutes=20)
     series_create(group=group, user=leader, title="三年级语文集体备课", kind="collective_prep",
-                  frequency="weekly", starts_on=today, until=today + datetime.timedelta(weeks=6),
-                  start_time=(timezone.localtime() + datetime.timedelta(minutes=20)).time().replace(second=0, microsecond=0),
+                  frequency="weekly", starts_on=soon.date(), until=soon.date() + datetime.timedelta(weeks=6),
+                  start_time=soon.time().replace(second=0, microsecond=0),
                   location="三楼会议室 / 腾讯会议 123-456-789", agenda="1. 第三单元说课\n2. 评课：《秋天的雨》")
     activity = group.activities.order_by("starts_at").first()
     with phone_page() as page:
