@@ -60,6 +60,7 @@ def _mark_down(exc):
 
 def backend_reset():
     _down["until"] = 0.0
+    elastic.sample_field_forget()
 
 
 def _cluster_down(exc):

@@ -8,7 +8,7 @@ estimated from a sample beyond (SearchHits.count_is_estimate); see DatabaseBacke
 import json
 
 from django.conf import settings
-from django.core.exceptions import EmptyResultSet
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
 from django.db.models import Count, Q
 
@@ -245,10 +245,14 @@ def _where(qs):
     """The WHERE clause of a queryset over the resources table alone, on the alias `r`."""
     query = qs.order_by().query
     compiler = query.get_compiler(connection=connection)
+    joined = [alias for alias, refs in query.alias_refcount.items() if refs and alias != TABLE]
+    assert not joined, f"the search filters must read the resources table alone, not {joined}"
     try:
         sql, params = query.where.as_sql(compiler, connection)
     except EmptyResultSet:  # a filter no resource can meet (a subject nobody has)
         return "1=0", []
+    except FullResultSet:  # no condition at all
+        return "1=1", []
     return (sql or "1=1").replace(connection.ops.quote_name(TABLE) + ".", "r."), list(params)
 
 
@@ -272,26 +276,29 @@ class DatabaseBackend(SearchBackend):
             return SearchHits(count=0, ids=[], facets={}, backend=self.name)
         search = _TextSearch(dialect, phrases, request, qs)
         exact_up_to = settings.KEXIANG_SEARCH_EXACT_UP_TO
-        first = search.ids("all", _ORDERS[request.sort], exact_up_to + 1)
+        # The first matches in the asked-for order: as many as a page this deep needs, so every page up to
+        # MAX_RESULTS has its rows (later pages of an estimate are not empty).
+        first = search.ids("all", _ORDERS[request.sort], max(exact_up_to + 1, request.offset + request.limit))
         if len(first) <= exact_up_to:  # every match is known: rank and count them all
             ids = search.rank(first, request.offset, request.limit) if first and request.limit else []
             facets = self._facets(Resource.objects.filter(pk__in=first)) if request.with_facets else {}
             return SearchHits(count=len(first), ids=ids, facets=facets, backend=self.name)
         pool = max(settings.KEXIANG_SEARCH_CANDIDATES, request.offset + request.limit)
         candidates, known = set(first[:pool]), None
-        if request.sort == "relevance":
-            # The newest matches of each tier too, so a broad word still ranks its best first. Title matches
-            # are core matches are matches: each tier's newest reach at least as far back as the next's, so
-            # every candidate that is a core (title) match is among the core (title) tier's own.
+        if request.sort in ("relevance", "popular"):
+            # The newest matches of each tier too, so a broad word still ranks its best first (and, sorted by
+            # use, its best among equally used ones). Title matches are core matches are matches, so each
+            # tier's newest reach at least as far back as the next's: a candidate from `first` that is a core
+            # (title) match is among the core (title) tier's own, and the title tier's are core matches.
             title = search.ids("title", _ORDERS["relevance"], pool)
             if parsed.types:  # the asked-for type ranks above a title match: its core matches too
                 core = search.ids("core", _ORDERS["relevance"], pool) + search.ids("core_type", _ORDERS["relevance"], pool)
-            elif len(title) >= request.offset + request.limit:
-                core = title  # the page is all title matches, which rank above every other match
+            elif request.sort == "relevance" and len(title) >= request.offset + request.limit:
+                core = []  # the page is all title matches, which rank above every other match
             else:
                 core = search.ids("core", _ORDERS["relevance"], pool)
             candidates.update(title, core)
-            known = {"core": core, "title": title}
+            known = {"core": sorted(set(core) | set(title)), "title": title}
         ids = search.rank(sorted(candidates), request.offset, request.limit, known) if request.limit else []
         sample = search.ids("sample", None, None)
         count = max(len(sample) * SAMPLE_EVERY, exact_up_to + 1)

@@ -177,6 +177,26 @@ def _highlight_query(request):
     return Q("bool", should=[_term_clause(t, [f]) for t in terms for f in HIGHLIGHT_FIELDS])
 
 
+MAX_EXACT = 2 ** 31 - 1
+_sample_field = {"has": False, "checked": -60.0}
+
+
+def _has_sample_field():
+    """Whether the index behind the alias maps `sample` (every index built since search/sample.py does).
+    Checked once a minute, so `search_index --rebuild` is noticed without a restart."""
+    now = time.monotonic()
+    if now - _sample_field["checked"] < 60:
+        return _sample_field["has"]
+    mapping = client().indices.get_field_mapping(index=documents.index_alias(), fields="sample")
+    has = bool(mapping) and all(entry.get("mappings", {}).get("sample") for entry in mapping.values())
+    _sample_field.update(has=has, checked=now)
+    return has
+
+
+def sample_field_forget():
+    _sample_field["checked"] = -60.0
+
+
 def _with_facets(s):
     for facet in documents.FACET_FIELDS:
         s.aggs.bucket(facet, A("terms", field=facet, size=FACET_SIZE.get(facet, 200)))
@@ -192,10 +212,12 @@ class ElasticsearchBackend(SearchBackend):
         over every match: the page, with hits counted exactly up to KEXIANG_SEARCH_EXACT_UP_TO; the facets
         over the matches, cut off after that many (exact whenever the count is); and the count and facets
         of the matches in the sample (search/sample.py), which estimate them when there are more."""
-        exact_up_to = settings.KEXIANG_SEARCH_EXACT_UP_TO
+        sampled_index = _has_sample_field()
+        # An index built before the sample existed counts and aggregates every match until it is rebuilt.
+        exact_up_to = settings.KEXIANG_SEARCH_EXACT_UP_TO if sampled_index else MAX_EXACT
         query = _text_query(request) if request.parsed.has_text else Q("match_all")
         base = Search(index=documents.index_alias()).query(Q("bool", must=[query], filter=_filters(request)))
-        page = base.extra(track_total_hits=exact_up_to)
+        page = base.extra(track_total_hits=exact_up_to if sampled_index else True)
         if request.sort == "newest" or (request.sort == "relevance" and not request.parsed.has_text):
             page = page.sort({"created_at": "desc"}, "_score")
         elif request.sort == "popular":
@@ -210,9 +232,13 @@ class ElasticsearchBackend(SearchBackend):
             page = page.highlight(*[f"{f}.cjk" for f in HIGHLIGHT_FIELDS])
         page = page.source(False)[request.offset:request.offset + request.limit]
         sample = base.filter("term", sample=True).extra(track_total_hits=True, size=0)
-        searches = MultiSearch(using=client(), index=documents.index_alias()).add(page).add(_with_facets(sample))
+        searches = MultiSearch(using=client(), index=documents.index_alias()).add(page)
+        searches = searches.add(_with_facets(sample) if request.with_facets else sample)
         if request.with_facets:
-            searches = searches.add(_with_facets(base.extra(size=0, track_total_hits=False, terminate_after=exact_up_to + 1)))
+            everything = base.extra(size=0, track_total_hits=False)
+            if sampled_index:
+                everything = everything.extra(terminate_after=exact_up_to + 1)
+            searches = searches.add(_with_facets(everything))
         responses = searches.execute(raise_on_error=True)
         response, sampled = responses[0], responses[1]
         ids, highlights = [], {}

@@ -7,13 +7,15 @@ resources_resource for browsing (its full-text sample is filtered on FTS5's rowi
 """
 from django.db import migrations
 
-RESOURCE = "CREATE INDEX resources_resource_sample ON resources_resource (((id * 2654435761) % 4294967296))"
-ENTRY = "CREATE INDEX search_entry_sample ON search_searchentry (((resource_id * 2654435761) % 4294967296))"
+RESOURCE = "CREATE INDEX {how} resources_resource_sample ON resources_resource (((id * 2654435761) % 4294967296))"
+ENTRY = "CREATE INDEX CONCURRENTLY IF NOT EXISTS search_entry_sample ON search_searchentry (((resource_id * 2654435761) % 4294967296))"
 # The newest title (core) matches of a common word are found from these instead of by walking the newest
 # entries and testing each one's tsvector.
-TIERS = ["CREATE INDEX search_entry_title_tsv ON search_searchentry USING gin (title_tsv)",
-         "CREATE INDEX search_entry_core_tsv ON search_searchentry USING gin (core_tsv)"]
-STATEMENTS = {"sqlite": [RESOURCE], "postgresql": [RESOURCE, ENTRY, *TIERS]}
+TIERS = ["CREATE INDEX CONCURRENTLY IF NOT EXISTS search_entry_title_tsv ON search_searchentry USING gin (title_tsv)",
+         "CREATE INDEX CONCURRENTLY IF NOT EXISTS search_entry_core_tsv ON search_searchentry USING gin (core_tsv)"]
+# PostgreSQL builds them without blocking writes (hence a migration outside a transaction).
+STATEMENTS = {"sqlite": [RESOURCE.format(how="IF NOT EXISTS")],
+              "postgresql": [RESOURCE.format(how="CONCURRENTLY IF NOT EXISTS"), ENTRY, *TIERS]}
 REVERSE = {"sqlite": ["DROP INDEX IF EXISTS resources_resource_sample"],
            "postgresql": ["DROP INDEX IF EXISTS search_entry_core_tsv", "DROP INDEX IF EXISTS search_entry_title_tsv",
                           "DROP INDEX IF EXISTS search_entry_sample", "DROP INDEX IF EXISTS resources_resource_sample"]}
@@ -28,6 +30,7 @@ def _run(statements_by_vendor):
 
 
 class Migration(migrations.Migration):
+    atomic = False
     dependencies = [("search", "0002_fulltext_indexes"), ("resources", "0001_initial")]
 
     operations = [migrations.RunPython(_run(STATEMENTS), _run(REVERSE))]

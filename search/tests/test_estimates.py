@@ -48,6 +48,20 @@ def test_a_broad_search_is_marked_as_estimated_and_still_ranks_the_best_first(cl
     assert {r["id"] for r in data["results"]} <= {best.pk} | {o.pk for o in _others}
 
 
+@pytest.mark.parametrize("page_size", [3, 4])
+def test_small_pages_of_a_broad_search_keep_the_title_match_first_and_lose_nothing(client, units, page_size):
+    """A pool smaller than the matches: the title match (the oldest) still leads, and the pages together
+    list every match once."""
+    best, others = units
+    seen = []
+    for page in range(1, 5):
+        data = search(client, q="单元", page_size=page_size, page=page)
+        assert data["count_is_estimate"] is True
+        seen += [r["id"] for r in data["results"]]
+    assert seen[0] == best.pk
+    assert sorted(seen) == sorted([best.pk] + [o.pk for o in others])
+
+
 def test_a_narrow_search_is_exact(client, units):
     data = search(client, q="木叶")
     assert data["count_is_estimate"] is False
