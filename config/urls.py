@@ -28,6 +28,7 @@ urlpatterns = [
     path("resources/", include("resources.urls")),
     path("lessons/", include("lessons.urls")),
     path("research/", include("research.urls")),
+    path("live/", include("live.urls")),
     path("", include("search.urls")),
     path("api/v1/", include("resources.api_urls")),
     path("", include("media_pipeline.urls")),

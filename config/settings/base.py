@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "resources.apps.ResourcesConfig",
     "lessons.apps.LessonsConfig",
     "research.apps.ResearchConfig",
+    "live.apps.LiveConfig",
     "search.apps.SearchConfig",
     "media_pipeline.apps.MediaPipelineConfig",
     "protected_media.apps.ProtectedMediaConfig",
@@ -339,6 +340,15 @@ KEXIANG_SEARCH_ES_HIGHLIGHT = os.environ.get("KEXIANG_SEARCH_ES_HIGHLIGHT", "0")
 # ("约 N 条", count_is_estimate in the API). README "Search at production size".
 KEXIANG_SEARCH_EXACT_UP_TO = int(os.environ.get("KEXIANG_SEARCH_EXACT_UP_TO", "2000"))
 KEXIANG_SEARCH_CANDIDATES = int(os.environ.get("KEXIANG_SEARCH_CANDIDATES", "500"))
+
+# Live lessons (live/): the RTMP address phones and OBS publish to (nginx's rtmp module, scripts/services/nginx.sh
+# with NGINX_RTMP_PORT); the secret nginx's hook URLs carry when nginx is on another machine (empty: only
+# calls from this machine's loopback are taken); how long before and after its scheduled start a lesson may
+# be published.
+KEXIANG_LIVE_RTMP_URL = os.environ.get("KEXIANG_LIVE_RTMP_URL", "rtmp://127.0.0.1:1935/live")
+KEXIANG_LIVE_HOOK_SECRET = os.environ.get("KEXIANG_LIVE_HOOK_SECRET", "")
+KEXIANG_LIVE_EARLY_MINUTES = int(os.environ.get("KEXIANG_LIVE_EARLY_MINUTES", "60"))
+KEXIANG_LIVE_HOURS = int(os.environ.get("KEXIANG_LIVE_HOURS", "6"))
 # /readyz: Elasticsearch down makes the site "degraded" (search falls back to the database), not unready.
 KEXIANG_READY_REQUIRE_SEARCH = env_bool("KEXIANG_READY_REQUIRE_SEARCH", False)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

@@ -7,6 +7,8 @@
 # Environment: NGINX_PORT (default 58080), NGINX_DIR (config, logs, pid, temp files; default
 # /tmp/kexiang-nginx-$NGINX_PORT), KEXIANG_UPSTREAM (the app server, default 127.0.0.1:8000), MEDIA_ROOT and
 # PRIVATE_MEDIA_ROOT (default var/media and var/private), NGINX_LISTEN and NGINX_SERVER_NAME for render.
+# NGINX_RTMP_PORT: also receive live lessons by RTMP on 127.0.0.1:PORT (application "live"; the app authorises
+# each publisher through /live/hooks/publish) and print a second line, RTMP_URL=rtmp://127.0.0.1:PORT/live.
 # Needs Debian's nginx: apt-get install nginx (libnginx-mod-rtmp for live lessons).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -52,6 +54,29 @@ start)
         [ -f "$module" ] && modules="$modules
 load_module $module;"
     done
+    rtmp=""
+    if [ -n "${NGINX_RTMP_PORT:-}" ]; then
+        if [ -z "$modules" ]; then
+            echo "NGINX_RTMP_PORT needs nginx's RTMP module. On Debian: apt-get install libnginx-mod-rtmp" >&2
+            exit 1
+        fi
+        # nginx calls the app itself (loopback, no X-Forwarded-For): see live/views.py.
+        rtmp="rtmp {
+    server {
+        listen 127.0.0.1:$NGINX_RTMP_PORT;
+        chunk_size 4096;
+        application live {
+            live on;
+            record off;
+            allow play 127.0.0.1;
+            deny play all;
+            notify_method post;
+            on_publish http://$UPSTREAM/live/hooks/publish;
+            on_publish_done http://$UPSTREAM/live/hooks/publish_done;
+        }
+    }
+}"
+    fi
     render "127.0.0.1:$NGINX_PORT" "127.0.0.1 localhost" >"$NGINX_DIR/kexiang.conf"
     cat >"$NGINX_DIR/nginx.conf" <<CONF
 $user_line
@@ -73,6 +98,7 @@ http {
     scgi_temp_path $NGINX_DIR/temp/scgi;
     include $NGINX_DIR/kexiang.conf;
 }
+$rtmp
 CONF
     if ! "$NGINX" -t -q -p "$NGINX_DIR" -c "$NGINX_DIR/nginx.conf" 2>"$NGINX_DIR/test.log"; then
         cat "$NGINX_DIR/test.log" >&2
@@ -94,6 +120,8 @@ CONF
         exit 1
     fi
     echo "NGINX_URL=http://127.0.0.1:$NGINX_PORT"
+    [ -n "${NGINX_RTMP_PORT:-}" ] && echo "RTMP_URL=rtmp://127.0.0.1:$NGINX_RTMP_PORT/live"
+    true
     ;;
 stop)
     if pid=$(running_pid); then
