@@ -113,6 +113,19 @@ def _search_clock():
     return clock
 
 
+def every_30_seconds(label, what):
+    """A progress callback that prints at most every 30 seconds, and at the end."""
+    start = last = time.perf_counter()
+
+    def progress(done, total):
+        nonlocal last
+        if time.perf_counter() - last > 30 or done == total:
+            print(f"    [{label}] {what} {done:,} / {total:,} ({time.perf_counter() - start:.0f} s)", flush=True)
+            last = time.perf_counter()
+
+    return progress
+
+
 def _import_file(path, label):
     """What `manage.py import_resources PATH` does, timed: read, then resources_import (and its signal)."""
     from resources.importing import read_resource_file
@@ -174,14 +187,7 @@ def work_es_rebuild():
     clock.wrap(documents, "es_document")
     clock.wrap(helpers, "bulk")
     start = time.perf_counter()
-    last = {"at": 0.0}
-
-    def progress(done, total):
-        if time.perf_counter() - last["at"] > 30 or done == total:
-            print(f"    [elasticsearch] indexed {done:,} / {total:,} ({time.perf_counter() - start:.0f} s)", flush=True)
-            last["at"] = time.perf_counter()
-
-    name = services.search_index_rebuild(progress=progress)
+    name = services.search_index_rebuild(progress=every_30_seconds("elasticsearch", "indexed"))
     seconds = time.perf_counter() - start
     es = elastic.client(timeout=60)
     settle = time.perf_counter()
@@ -344,14 +350,7 @@ def work_refresh(reindex):
     out["migrate_s"] = time.perf_counter() - start
     if reindex:
         start = time.perf_counter()
-        last = {"at": 0.0}
-
-        def progress(done, total):
-            if time.perf_counter() - last["at"] > 30 or done == total:
-                print(f"    [{connection.vendor}] search entries {done:,} / {total:,}", flush=True)
-                last["at"] = time.perf_counter()
-
-        services.search_entries_rebuild(progress=progress)
+        services.search_entries_rebuild(progress=every_30_seconds(connection.vendor, "search entries"))
         out["entries_s"] = time.perf_counter() - start
     start = time.perf_counter()
     _analyze(connection)

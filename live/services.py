@@ -62,15 +62,23 @@ def _window(live):
     return live.scheduled_at - early, live.scheduled_at + late
 
 
+def _locked_lesson(stream_name, **filters):
+    """The lesson a stream key names, locked for this transaction, or None when the key is not its key."""
+    pk, _dash, _secret = (stream_name or "").partition("-")
+    if not pk.isdigit():
+        return None
+    live = LiveLesson.objects.select_for_update().filter(pk=int(pk), **filters).first()
+    if live is None or not hmac.compare_digest(live.stream_key_hash, _hash(stream_name)):
+        return None
+    return live
+
+
 def publish_authorize(*, stream_name, client_id, now=None):
     """(live lesson, None) when this connection may publish `stream_name`, else (None or the lesson, reason)."""
     now = now or timezone.now()
-    pk, _dash, _secret = (stream_name or "").partition("-")
-    if not pk.isdigit():
-        return None, "no such stream"
     with transaction.atomic():
-        live = LiveLesson.objects.select_for_update().filter(pk=int(pk)).first()
-        if live is None or not hmac.compare_digest(live.stream_key_hash, _hash(stream_name)):
+        live = _locked_lesson(stream_name)
+        if live is None:
             return None, "wrong stream key"
         opens, closes = _window(live)
         if not opens <= now <= closes:
@@ -88,12 +96,9 @@ def publish_authorize(*, stream_name, client_id, now=None):
 
 def publish_done(*, stream_name, client_id, now=None):
     """The publishing connection went away: the lesson has ended (a reconnect grace period comes with the replay)."""
-    pk, _dash, _secret = (stream_name or "").partition("-")
-    if not pk.isdigit():
-        return None
     with transaction.atomic():
-        live = LiveLesson.objects.select_for_update().filter(pk=int(pk), publisher=str(client_id)).first()
-        if live is None or not hmac.compare_digest(live.stream_key_hash, _hash(stream_name)):
+        live = _locked_lesson(stream_name, publisher=str(client_id))
+        if live is None:
             return None
         live.state = LiveLesson.State.ENDED
         live.publisher = ""

@@ -129,6 +129,8 @@ def test_who_may_see_a_lesson(client, group):
     private, _ = services.live_create(user=group.leader, group=group, title="组内课")
     public, _ = services.live_create(user=group.leader, group=group, title="公开课", audience=LiveLesson.Audience.PUBLIC)
     assert client.get(f"/live/{private.pk}/status").status_code == 404  # not even that it exists
+    assert client.get(f"/live/{private.pk}/").status_code == 404
+    assert client.get(f"/live/{public.pk}/").status_code == 200
     assert client.get(f"/live/{public.pk}/status").json()["state"] == "scheduled"
     client.force_login(group.leader)
     assert client.get(f"/live/{private.pk}/status").status_code == 200

@@ -72,11 +72,8 @@ class _Dialect:
     def phrase(self, term):
         raise NotImplementedError
 
-    def ids_in(self, column):
-        """SQL true when `column` is in the list given as one parameter (see `id_list`)."""
-        raise NotImplementedError
-
     def id_list(self, ids):
+        """A list of ids as the one parameter the dialect's SQL takes for it."""
         raise NotImplementedError
 
 
@@ -94,9 +91,6 @@ class _SQLite(_Dialect):
     def expression(self, phrases, columns, any_of=False):
         joiner = " OR " if any_of else " AND "
         return f"{columns} : (" + joiner.join(phrases) + ")"
-
-    def ids_in(self, column):
-        return f"{column} IN (SELECT value FROM json_each(%s))"
 
     def id_list(self, ids):
         return json.dumps(list(ids))
@@ -146,11 +140,11 @@ class _PostgreSQL(_Dialect):
             return f"'{grams[0]}':*"
         return "(" + " <-> ".join(f"'{g}'" for g in grams) + ")"
 
-    def ids_in(self, column):
-        return f"{column} = ANY(%s)"
-
     def id_list(self, ids):
         return list(ids)
+
+    def query(self, phrases, any_of):
+        return (" | " if any_of else " & ").join(phrases)
 
     id_order = "r.id DESC"
 
@@ -161,19 +155,19 @@ class _PostgreSQL(_Dialect):
         sql = f"SELECT e.resource_id FROM search_searchentry e WHERE e.{column} @@ to_tsquery('simple', %s)"
         if tier == "sample":
             sql += " AND " + sampled_sql("e.resource_id")
-        return f"FROM {TABLE} r WHERE r.id IN ({sql})", [(" | " if any_of else " & ").join(phrases)]
+        return f"FROM {TABLE} r WHERE r.id IN ({sql})", [self.query(phrases, any_of)]
 
     def tiers(self, phrases, any_of, words, ids, known=None):
         """Each candidate's row is read anyway (for its rank), so its tiers are checked on it: `known` is
         not needed."""
-        query = (" | " if any_of else " & ").join(phrases)
+        query = self.query(phrases, any_of)
         words_query = " | ".join(f"'{w}'" for w in words if "'" not in w and "\\" not in w) or query
         sql = (
             "SELECT e.resource_id AS id,"
             " e.core_tsv @@ to_tsquery('simple', %s) AS core_hit,"
             " e.title_tsv @@ to_tsquery('simple', %s) AS title_hit,"
             " ts_rank(e.all_tsv, to_tsquery('simple', %s)) + ts_rank(e.words_tsv, to_tsquery('simple', %s)) AS text_rank"
-            f" FROM search_searchentry e WHERE {self.ids_in('e.resource_id')}"
+            " FROM search_searchentry e WHERE e.resource_id = ANY(%s)"
         )
         return sql, [query, query, query, words_query, self.id_list(ids)]
 
@@ -203,12 +197,16 @@ class _TextSearch:
         self.any_of = request.loose
         self.types = list(request.parsed.types)
 
+    def _types_sql(self):
+        """SQL true for the types the query asks for (its parameters: self.types)."""
+        return "r.resource_type IN (" + ", ".join(["%s"] * len(self.types)) + ")"
+
     def ids(self, tier, order, limit):
         match_sql, match_params = self.dialect.matching(self.phrases, self.any_of, tier)
         sql = f"SELECT r.id {match_sql} AND ({self.where})"
         params = match_params + self.where_params
         if tier == "core_type":
-            sql += " AND r.resource_type IN (" + ", ".join(["%s"] * len(self.types)) + ")"
+            sql += f" AND {self._types_sql()}"
             params += self.types
         if order:
             sql += f" ORDER BY {self.dialect.id_order if order == 'ids' else order}"
@@ -223,10 +221,7 @@ class _TextSearch:
         """The page (`offset`, `limit`) of `candidates` (matching ids) in the request's order."""
         request = self.request
         tiers_sql, tiers_params = self.dialect.tiers(self.phrases, self.any_of, request.parsed.words, candidates, known)
-        type_sql, type_params = "0", []
-        if self.types:
-            type_sql = "r.resource_type IN (" + ", ".join(["%s"] * len(self.types)) + ")"
-            type_params = list(self.types)
+        type_sql, type_params = (self._types_sql(), list(self.types)) if self.types else ("0", [])
         order = {
             "popular": "r.use_count DESC, core_hit DESC, type_hit DESC, title_hit DESC, m.text_rank DESC",
             "newest": "r.created_at DESC",

@@ -177,7 +177,6 @@ def _highlight_query(request):
     return Q("bool", should=[_term_clause(t, [f]) for t in terms for f in HIGHLIGHT_FIELDS])
 
 
-MAX_EXACT = 2 ** 31 - 1
 _sample_field = {"has": False, "checked": -60.0}
 
 
@@ -212,9 +211,9 @@ class ElasticsearchBackend(SearchBackend):
         over every match: the page, with hits counted exactly up to KEXIANG_SEARCH_EXACT_UP_TO; the facets
         over the matches, cut off after that many (exact whenever the count is); and the count and facets
         of the matches in the sample (search/sample.py), which estimate them when there are more."""
-        sampled_index = _has_sample_field()
+        exact_up_to = settings.KEXIANG_SEARCH_EXACT_UP_TO
         # An index built before the sample existed counts and aggregates every match until it is rebuilt.
-        exact_up_to = settings.KEXIANG_SEARCH_EXACT_UP_TO if sampled_index else MAX_EXACT
+        sampled_index = _has_sample_field()
         query = _text_query(request) if request.parsed.has_text else Q("match_all")
         base = Search(index=documents.index_alias()).query(Q("bool", must=[query], filter=_filters(request)))
         page = base.extra(track_total_hits=exact_up_to if sampled_index else True)
