@@ -22,7 +22,7 @@ def pytest_collection_modifyitems(config, items):
         "search": bool(os.environ.get("ELASTICSEARCH_URL")),
         "office": bool(shutil.which("soffice") and shutil.which("pdftoppm") and shutil.which("pdfinfo")),
         "nginx": bool(shutil.which("nginx") or Path("/usr/sbin/nginx").exists()),
-        "rtmp": bool((shutil.which("nginx") or Path("/usr/sbin/nginx").exists()) and shutil.which("ffmpeg")
+        "live": bool((shutil.which("nginx") or Path("/usr/sbin/nginx").exists()) and shutil.which("ffmpeg")
                      and Path("/usr/lib/nginx/modules/ngx_rtmp_module.so").exists()),
         "objectstore": bool(os.environ.get("AWS_S3_ENDPOINT_URL") and os.environ.get("AWS_ACCESS_KEY_ID")),
     }
@@ -34,7 +34,7 @@ def pytest_collection_modifyitems(config, items):
         "search": "needs ELASTICSEARCH_URL",
         "office": "needs LibreOffice and poppler (soffice, pdftoppm, pdfinfo)",
         "nginx": "needs Debian's nginx (apt-get install nginx)",
-        "rtmp": "needs nginx's RTMP module and ffmpeg (apt-get install nginx libnginx-mod-rtmp ffmpeg)",
+        "live": "needs nginx's RTMP module and ffmpeg (apt-get install nginx libnginx-mod-rtmp ffmpeg)",
         "objectstore": "needs an S3 API server: export the lines of scripts/services/s3.sh start",
     }
     missing_required = [name for name in required if not available.get(name)]

@@ -19,6 +19,7 @@ app.conf.beat_schedule = {
     "replay-search-outbox": {"task": "search.tasks.replay_search_outbox", "schedule": 60.0},
     "sweep-stuck-previews": {"task": "resources.tasks.sweep_stuck_previews", "schedule": 600.0},
     "send-activity-reminders": {"task": "research.tasks.send_activity_reminders", "schedule": 900.0},
+    "sweep-dropped-live-lessons": {"task": "live.tasks.sweep_dropped_live_lessons", "schedule": 60.0},
 }
 
 

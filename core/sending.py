@@ -19,6 +19,7 @@ from pathlib import Path
 from urllib.parse import quote
 
 from django.conf import settings
+from django.core.files.storage import FileSystemStorage
 from django.http import FileResponse, Http404, HttpResponse, HttpResponseRedirect, StreamingHttpResponse
 from django.utils.cache import get_conditional_response, patch_vary_headers
 from django.utils.http import content_disposition_header, http_date
@@ -28,7 +29,9 @@ from . import media_storage
 from .media_storage import CHANGING, StorageUnavailable, content_type_of
 from .storage import storage_failed
 
-MEDIA, PRIVATE = "media", "private"  # the two roots: MEDIA_ROOT and PRIVATE_MEDIA_ROOT
+# The roots: MEDIA_ROOT and PRIVATE_MEDIA_ROOT (this machine's disk or object storage), and KEXIANG_LIVE_ROOT (live
+# lessons' HLS, always on the disk of the machine running nginx-rtmp).
+MEDIA, PRIVATE, LIVE = "media", "private", "live"
 
 
 @dataclass(frozen=True)
@@ -49,16 +52,21 @@ _BLOCK = 256 * 1024
 
 
 def root_path(root: str) -> Path:
-    return Path(settings.MEDIA_ROOT if root == MEDIA else settings.PRIVATE_MEDIA_ROOT)
+    return Path({MEDIA: settings.MEDIA_ROOT, PRIVATE: settings.PRIVATE_MEDIA_ROOT, LIVE: settings.KEXIANG_LIVE_ROOT}[root])
 
 
 def storage_of(root: str):
+    if root == LIVE:
+        return FileSystemStorage(location=settings.KEXIANG_LIVE_ROOT)
     return media_storage.media_storage() if root == MEDIA else media_storage.private_storage()
 
 
 def cache_control(name: str, *, public: bool, root: str = MEDIA) -> str:
     if root == PRIVATE:  # a 教研 group's file: not even kept in the browser of a shared school computer
         return "private, no-store"
+    if root == LIVE and (name.endswith(".m3u8") or name.endswith("/init.mp4")):
+        # a live playlist grows every segment; a phone that reconnects may rewrite the init segment
+        return f"{'public' if public else 'private'}, no-cache"
     changing = Path(name).suffix.lower() in CHANGING
     if public:
         return f"public, max-age={PUBLIC_CHANGING_MAX_AGE if changing else PUBLIC_MAX_AGE}"

@@ -12,6 +12,15 @@ class LiveLesson(models.Model):
         ENDED = "ended", _("Ended")
         FAILED = "failed", _("Failed")
 
+    class Problem(models.TextChoices):
+        NO_AUDIO = "no_audio", _("The broadcast has no sound. Check the microphone permission of the streaming app.")
+        UNSUPPORTED = "unsupported", _(
+            "The broadcast cannot be shown: the streaming app sends a format we cannot read. "
+            "Set it to H.264 video and AAC sound.")
+        FAILED = "failed", _("Turning the broadcast into video for phones stopped. Stop and start the broadcast again.")
+        NO_RECORDING = "no_recording", _("Nothing of the broadcast was recorded, so there is no replay.")
+        REPLAY_FAILED = "replay_failed", _("The replay could not be made.")
+
     class Audience(models.TextChoices):
         GROUP = "group", _("The group's members")
         PAIRING = "pairing", _("The pairing's schools")
@@ -33,6 +42,15 @@ class LiveLesson(models.Model):
                                  help_text=_("nginx's client id of the one connection publishing now"))
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
+    # The publisher went away: the lesson is still live (a phone that comes back within
+    # KEXIANG_LIVE_GRACE_SECONDS continues it) until live_end decides it has ended.
+    dropped_at = models.DateTimeField(_("publisher dropped"), null=True, blank=True)
+    # What the muxing session (live/muxer.py) found in the stream, and what went wrong (a Problem).
+    source = models.JSONField(_("incoming stream"), default=dict, blank=True)
+    problem = models.CharField(_("problem"), max_length=20, blank=True, choices=Problem.choices)
+    problem_detail = models.TextField(_("problem detail for operators"), blank=True)
+    replay = models.ForeignKey("media_pipeline.MediaAsset", verbose_name=_("replay"), null=True, blank=True,
+                               on_delete=models.SET_NULL, related_name="live_lessons")
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -46,3 +64,20 @@ class LiveLesson(models.Model):
 
     def get_absolute_url(self):
         return reverse("live:watch", args=[self.pk])
+
+
+class LiveViewer(models.Model):
+    """Someone watching a live lesson: when they were last seen and how long they watched (attendance)."""
+
+    live = models.ForeignKey(LiveLesson, on_delete=models.CASCADE, related_name="viewers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.CASCADE,
+                             related_name="live_viewings")
+    viewer_key = models.CharField(max_length=64, help_text="u<user id>, or a hash of an anonymous session")
+    seconds = models.FloatField(_("seconds watched"), default=0)
+    first_seen = models.DateTimeField(auto_now_add=True)
+    last_seen = models.DateTimeField(db_index=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["live", "viewer_key"], name="one_viewer_row_per_key")]
+        verbose_name = _("live viewer")
+        verbose_name_plural = _("live viewers")

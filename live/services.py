@@ -15,9 +15,11 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from research.exceptions import NotAllowedError, NotAMemberError, ScheduleError
 from research.permissions import require_leader
+from research.services.activities import activity_sign_in
 
-from .models import LiveLesson
+from .models import LiveLesson, LiveViewer
 
 
 def _hash(key):
@@ -73,8 +75,15 @@ def _locked_lesson(stream_name, **filters):
     return live
 
 
+def _dropped_for_good(live, now):
+    grace = datetime.timedelta(seconds=settings.KEXIANG_LIVE_GRACE_SECONDS)
+    return live.state == LiveLesson.State.LIVE and not live.publisher and live.dropped_at is not None \
+        and now - live.dropped_at >= grace
+
+
 def publish_authorize(*, stream_name, client_id, now=None):
-    """(live lesson, None) when this connection may publish `stream_name`, else (None or the lesson, reason)."""
+    """(live lesson, None) when this connection may publish `stream_name`, else (None or the lesson, reason).
+    A publisher that dropped comes back to the same lesson within the grace period."""
     now = now or timezone.now()
     with transaction.atomic():
         live = _locked_lesson(stream_name)
@@ -83,25 +92,143 @@ def publish_authorize(*, stream_name, client_id, now=None):
         opens, closes = _window(live)
         if not opens <= now <= closes:
             return live, "outside the time window"
-        if live.state == LiveLesson.State.ENDED:
+        if live.state in (LiveLesson.State.ENDED, LiveLesson.State.FAILED) or _dropped_for_good(live, now):
             return live, "ended"
         if live.state == LiveLesson.State.LIVE and live.publisher and live.publisher != str(client_id):
             return live, "another connection is publishing"
         live.state = LiveLesson.State.LIVE
         live.publisher = str(client_id)
         live.started_at = live.started_at or now
-        live.save(update_fields=["state", "publisher", "started_at"])
+        live.dropped_at = None
+        if live.problem in (LiveLesson.Problem.FAILED, LiveLesson.Problem.UNSUPPORTED):
+            live.problem = ""  # a new try; the muxing session reports again
+        live.save(update_fields=["state", "publisher", "started_at", "dropped_at", "problem"])
     return live, None
 
 
 def publish_done(*, stream_name, client_id, now=None):
-    """The publishing connection went away: the lesson has ended (a reconnect grace period comes with the replay)."""
+    """The publishing connection went away. The lesson stays live for the grace period (the phone may come
+    back); live_end_task then decides whether it has ended."""
+    from .tasks import live_end_task  # noqa: PLC0415  (the tasks call these services)
+
+    now = now or timezone.now()
     with transaction.atomic():
         live = _locked_lesson(stream_name, publisher=str(client_id))
         if live is None:
             return None
-        live.state = LiveLesson.State.ENDED
         live.publisher = ""
-        live.ended_at = now or timezone.now()
-        live.save(update_fields=["state", "publisher", "ended_at"])
+        live.dropped_at = now
+        live.save(update_fields=["publisher", "dropped_at"])
+        transaction.on_commit(lambda: live_end_task.apply_async(
+            (live.pk,), countdown=settings.KEXIANG_LIVE_GRACE_SECONDS + 1))
     return live
+
+
+def live_end(*, live_id, now=None):
+    """End a lesson whose publisher has been gone for the grace period: sign in those who watched enough,
+    and make the replay. Safe to run twice (and from the sweeper); None when the lesson has not ended."""
+    from .tasks import live_replay_task  # noqa: PLC0415  (the tasks call these services)
+
+    now = now or timezone.now()
+    with transaction.atomic():
+        live = LiveLesson.objects.select_for_update().filter(pk=live_id).first()
+        if live is None or not _dropped_for_good(live, now):
+            return None
+        live.state = LiveLesson.State.ENDED
+        live.ended_at = live.dropped_at
+        live.save(update_fields=["state", "ended_at"])
+        attendance_record(live=live)
+        transaction.on_commit(lambda: live_replay_task.delay(live.pk))
+    return live
+
+
+def live_end_overdue(*, now=None):
+    """The sweeper: lessons dropped for longer than the grace period whose end task was lost."""
+    now = now or timezone.now()
+    cutoff = now - datetime.timedelta(seconds=settings.KEXIANG_LIVE_GRACE_SECONDS)
+    overdue = LiveLesson.objects.filter(state=LiveLesson.State.LIVE, publisher="", dropped_at__lte=cutoff)
+    return [live for live in (live_end(live_id=pk, now=now) for pk in overdue.values_list("pk", flat=True)) if live]
+
+
+# -- what the muxing session says (live/muxer.py through /live/hooks/mux) -----------------------------------
+
+def mux_report(*, stream_name, event, detail):
+    """Record what the muxing session of stream `lesson-<id>` found or what went wrong."""
+    pk = stream_name.removeprefix("lesson-")
+    live = LiveLesson.objects.filter(pk=int(pk)).first() if pk.isdigit() else None
+    if live is None:
+        return None
+    if event == "started":
+        live.source = {key: detail.get(key) for key in (
+            "width", "height", "video_codec", "audio_codec", "has_audio", "has_video", "rungs")}
+        live.problem = "" if detail.get("has_audio") else LiveLesson.Problem.NO_AUDIO
+        live.problem_detail = ""
+    elif event == "ready":  # the ladder has segments enough to join: viewers get hls_url
+        live.source = {**(live.source or {}), "ready": True}
+    elif event == "failed":
+        unreadable = detail.get("reason") in ("UnsupportedMediaError", "NoMediaStreamsError")
+        live.problem = LiveLesson.Problem.UNSUPPORTED if unreadable else LiveLesson.Problem.FAILED
+        live.problem_detail = str(detail.get("message", ""))[:1000]
+    else:
+        return live
+    live.save(update_fields=["source", "problem", "problem_detail"])
+    return live
+
+
+# -- viewers and attendance ---------------------------------------------------------------------------------
+
+def heartbeat_seconds():
+    """How often the watch page says it is there (live.js): KEXIANG_LIVE_HEARTBEAT_SECONDS."""
+    return settings.KEXIANG_LIVE_HEARTBEAT_SECONDS
+
+
+def _watching_within():
+    return datetime.timedelta(seconds=2 * heartbeat_seconds() + 5)
+
+
+def viewer_heartbeat(*, live, user, viewer_key, playing, now=None):
+    """A viewer's page says it is open (and whether the lesson plays): counts them as watching now, and adds
+    the time since their last beat (at most two beats' worth) to what they watched while it was live."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        viewer, created = LiveViewer.objects.select_for_update().get_or_create(
+            live=live, viewer_key=viewer_key,
+            defaults={"user": user if user.is_authenticated else None, "last_seen": now})
+        if not created:
+            if playing and live.state == LiveLesson.State.LIVE:
+                viewer.seconds += max(0.0, min((now - viewer.last_seen).total_seconds(), 2 * heartbeat_seconds()))
+            viewer.last_seen = now
+            viewer.save(update_fields=["seconds", "last_seen"])
+    return viewer
+
+
+def viewers_now(live, now=None):
+    now = now or timezone.now()
+    return live.viewers.filter(last_seen__gte=now - _watching_within()).count()
+
+
+def watchers(*, live):
+    """Who watched, longest first: (name, minutes watched, whether it counts as attendance)."""
+    needed = None
+    if live.started_at:
+        end = live.ended_at or timezone.now()
+        needed = (end - live.started_at).total_seconds() * settings.KEXIANG_LIVE_ATTENDANCE_SHARE
+    rows = live.viewers.filter(user__isnull=False).select_related("user").order_by("-seconds")
+    return [{"user": row.user, "minutes": round(row.seconds / 60, 1),
+             "attended": needed is not None and row.seconds >= needed} for row in rows]
+
+
+def attendance_record(*, live):
+    """Members who watched at least KEXIANG_LIVE_ATTENDANCE_SHARE of the broadcast are signed in to its
+    activity (签到, so the hours rules apply to them as to anyone who was in the room)."""
+    if live.activity is None or not live.started_at or not live.ended_at:
+        return []
+    needed = (live.ended_at - live.started_at).total_seconds() * settings.KEXIANG_LIVE_ATTENDANCE_SHARE
+    signed = []
+    for viewer in live.viewers.filter(user__isnull=False, seconds__gte=needed).select_related("user"):
+        try:
+            activity_sign_in(activity=live.activity, user=viewer.user, now=live.ended_at)
+        except (NotAMemberError, NotAllowedError, ScheduleError):
+            continue  # not a member (a pairing school's teacher), or the activity was cancelled
+        signed.append(viewer.user)
+    return signed

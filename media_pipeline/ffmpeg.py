@@ -95,22 +95,52 @@ def probe(path) -> MediaInfo:
         raise NoMediaStreamsError(f"{path}: zero duration")
     if duration > getattr(settings, "KEXIANG_MEDIA_MAX_SECONDS", MAX_SECONDS):
         raise MediaTooLongError(f"{path}: {duration:.0f} s")
-    info = dict(duration=duration, size=size, has_video=video is not None, has_audio=audio is not None)
+    return MediaInfo(duration=duration, size=size, **_streams_info(path, video, audio))
+
+
+def _streams_info(name, video, audio):
+    """What MediaInfo says of the streams (ffprobe's dicts, or None): picture size as displayed, rate, codecs."""
+    info = dict(has_video=video is not None, has_audio=audio is not None)
     if audio:
         info["audio_codec"] = audio.get("codec_name", "")
     if video:
         width, height = int(video.get("width") or 0), int(video.get("height") or 0)
         if not width or not height:
-            raise NoMediaStreamsError(f"{path}: video stream without a size")
+            raise NoMediaStreamsError(f"{name}: video stream without a size")
         if min(width, height) < 32 or max(width, height) > 8192 or max(width, height) > 6 * min(width, height):
-            raise UnsupportedMediaError(f"{path}: picture size {width}x{height} is not a lesson video")
+            raise UnsupportedMediaError(f"{name}: picture size {width}x{height} is not a lesson video")
         rotation = _rotation(video)
         if abs(rotation) % 180 == 90:
             width, height = height, width
         rate = _frame_rate(video)
         info.update(width=width, height=height, rotation=rotation, fps=float(rate), frame_rate=str(rate),
                     video_codec=video.get("codec_name", ""))
-    return MediaInfo(**info)
+    return info
+
+
+LIVE_VIDEO_CODECS = {"h264", "hevc", "flv1", "vp6f", "vp6a"}  # what RTMP brings and FFmpeg decodes here
+LIVE_AUDIO_CODECS = {"aac", "mp3", "speex", "nellymoser", "pcm_alaw", "pcm_mulaw", "adpcm_swf"}
+
+
+def probe_live(url, *, seconds=2) -> MediaInfo:
+    """The streams of a live stream (an RTMP URL), read in its first `seconds`. Raises MediaError: no stream,
+    no picture and no sound, a codec FFmpeg cannot decode, a picture that is no lesson."""
+    try:
+        data = ffmpeg.probe(url, cmd="ffprobe", v="error", rw_timeout=str(int(seconds * 1.5 * 1e6)),
+                            analyzeduration=str(int(seconds * 1e6)), probesize="2000000")
+    except ffmpeg.Error as exc:
+        lines = exc.stderr.decode(errors="replace").strip().splitlines() or ["ffprobe failed"]
+        raise UnsupportedMediaError(f"ffprobe: {lines[-1]}") from exc
+    streams = data.get("streams") or []
+    video = next((s for s in streams if s.get("codec_type") == "video" and s.get("width")), None)
+    audio = next((s for s in streams if s.get("codec_type") == "audio"), None)
+    if video is None and audio is None:
+        raise NoMediaStreamsError(f"{url}: no audio or video stream")
+    if video is not None and video.get("codec_name") not in LIVE_VIDEO_CODECS:
+        raise UnsupportedMediaError(f"video codec {video.get('codec_name') or 'unknown'}")
+    if audio is not None and audio.get("codec_name") not in LIVE_AUDIO_CODECS:
+        audio = None  # the picture still goes out, with silence
+    return MediaInfo(duration=0.0, size=0, **_streams_info(url, video, audio))
 
 
 def _even(value):
@@ -154,19 +184,44 @@ def ladder_command(src, outdir, info, rungs):
     return ffmpeg.merge_outputs(*outputs).global_args(*_QUIET_WITH_PROGRESS).overwrite_output()
 
 
-def _video_rung(stream, info, rung):
+def _video_rung(stream, info, rung, segment=SEGMENT_SECONDS):
     """Scale and pace one rung's picture; the x264 options that cap it and force aligned keyframes."""
     width, height = rung_size(info, rung)
     fps = rung_fps(info, rung)
     stream = stream.filter("fps", fps=f"{fps.numerator}/{fps.denominator}").filter("scale", width, height) \
         .filter("format", "yuv420p")
-    gop = max(1, int(round(fps * SEGMENT_SECONDS)))
+    gop = max(1, int(round(fps * segment)))
     return stream, {
         "c:v": "libx264", "preset": "veryfast", "profile:v": rung.profile, "crf": rung.crf,
         "maxrate": f"{rung.maxrate_k}k", "bufsize": f"{rung.bufsize_k}k", "g": gop, "keyint_min": gop,
-        "sc_threshold": 0, "force_key_frames": f"expr:gte(t,n_forced*{SEGMENT_SECONDS})",
+        "sc_threshold": 0, "force_key_frames": f"expr:gte(t,n_forced*{segment})",
         "x264-params": "open-gop=0",
     }
+
+
+def live_ladder_command(url, outdir, info, rungs, *, segment):
+    """A live lesson's ladder from its RTMP stream, as it arrives: one decode, each rung an EVENT playlist of
+    `segment`-second fMP4 segments that keeps every segment (viewers can go back to the start while it is
+    live) and stamps wall-clock time (EXT-X-PROGRAM-DATE-TIME, for measuring the delay). A stream that comes
+    back after a drop appends to the same playlists. Without sound the video rungs carry silence."""
+    source = ffmpeg.input(url, rw_timeout=str(20_000_000), analyzeduration=str(2_000_000))
+    silence = None if info.has_audio else ffmpeg.input("anullsrc=channel_layout=mono:sample_rate=44100", f="lavfi")
+    video_rungs = [r for r in rungs if r.lines] if info.has_video else []
+    split = source.video.filter_multi_output("split", len(video_rungs)) if len(video_rungs) > 1 else None
+    live = {"hls_time": segment, "hls_playlist_type": "event",
+            "hls_flags": "independent_segments+append_list+program_date_time+temp_file"}
+    outputs = []
+    for index, rung in enumerate(video_rungs):
+        stream = split.stream(index) if split is not None else source.video
+        stream, options = _video_rung(stream, info, rung, segment)
+        options.update(_audio_options(rung.audio_k), **live)
+        if silence is not None:
+            options["shortest"] = None
+        outputs.append(_hls_output([stream, (silence or source).audio], Path(outdir) / rung.name, **options))
+    if info.has_audio:
+        for rung in (r for r in rungs if r.lines is None):
+            outputs.append(_hls_output([source.audio], Path(outdir) / rung.name, **_audio_options(rung.audio_k), **live))
+    return ffmpeg.merge_outputs(*outputs).global_args("-hide_banner", "-nostats", "-loglevel", "error")
 
 
 def _audio_options(kbits):
@@ -219,23 +274,28 @@ _QUIET_WITH_PROGRESS = ("-hide_banner", "-nostats", "-loglevel", "error", "-prog
 
 def _hls_output(streams, folder, **options):
     folder.mkdir(parents=True, exist_ok=True)
+    options = {"hls_time": SEGMENT_SECONDS, "hls_playlist_type": "vod", "hls_flags": "independent_segments",
+               **options}
     return ffmpeg.output(
         *streams,
         str(folder / MEDIA_PLAYLIST),
         format="hls",
-        hls_time=SEGMENT_SECONDS,
-        hls_playlist_type="vod",
         # fMP4 (CMAF) segments: MPEG-TS framing costs 15-50 % extra on a 32-48 kbit/s mono AAC track,
         # which is the whole point of the low rungs. hls.js and Safari (iOS 10+) play fMP4.
         hls_segment_type="fmp4",
         hls_fmp4_init_filename="init.mp4",
-        hls_flags="independent_segments",
         hls_segment_filename=str(folder / "seg_%05d.m4s"),
         map_metadata=-1,
         map_chapters=-1,
         **{"metadata": "comment=", "fflags": "+bitexact"},
         **options,
     )
+
+
+def concat_command(listing, dest):
+    """Files named in `listing` (the concat demuxer's list, next to them) joined without re-encoding."""
+    return (ffmpeg.input(str(listing), f="concat", safe=0).output(str(dest), c="copy", map_metadata=-1)
+            .global_args("-hide_banner", "-loglevel", "error").overwrite_output())
 
 
 def run_with_progress(command, duration, on_progress=None):
@@ -342,5 +402,5 @@ def media_duration(path):
     return float(ffmpeg.probe(str(path), cmd="ffprobe").get("format", {}).get("duration") or 0)
 
 
-__all__ = ["MediaInfo", "probe", "ladder_command", "run_with_progress", "extract_frame", "storyboard_sprite", "slide_stills",
+__all__ = ["MediaInfo", "probe", "probe_live", "ladder_command", "live_ladder_command", "run_with_progress", "extract_frame", "storyboard_sprite", "slide_stills",
            "probe_segments", "codecs_of", "media_duration", "rung_size", "rung_fps"]

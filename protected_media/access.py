@@ -7,7 +7,9 @@ A file is readable by whoever may see what it belongs to, by the same rules the 
   (`research.permissions.asset_readable_in_groups`);
 - an image or document of the Wagtail library (in a lesson plan): whoever may see a resource or a live page
   that uses it, and people with admin access;
-- a file posted in a 教研 thread: the thread's group members (`research.files`, sent by the thread's view).
+- a file posted in a 教研 thread: the thread's group members (`research.files`, sent by the thread's view);
+- a live lesson's HLS (`live/<id>/…`, under KEXIANG_LIVE_ROOT) and its replay's ladder: whoever may watch the
+  lesson (`live.selectors.live_can_watch`: the group, the pairing's schools, or everyone).
 Anything else under the media root (half-made ladders, files nobody links) is not served at all.
 
 `media_file(name)` finds what a name under MEDIA_ROOT belongs to. A file is *public* when anyone may read
@@ -22,7 +24,9 @@ from wagtail.documents import get_document_model
 from wagtail.images import get_image_model
 from wagtail.models import Page, ReferenceIndex
 
-from core.sending import MEDIA, StoredFile
+from core.sending import LIVE, MEDIA, StoredFile
+from live.models import LiveLesson
+from live.selectors import live_can_watch
 from media_pipeline.models import MediaAsset
 from research.permissions import asset_readable_in_groups
 from resources.files import resource_file, resource_is_public, resource_readable
@@ -37,14 +41,17 @@ _PREVIEW_RE = re.compile(r"^previews/(?:(?P<pk>\d+)-)?(?P<key>[0-9a-f]{32})/page
 # ---------------------------------------------------------------------------------------------------
 
 def asset_is_public(asset) -> bool:
-    return asset.resources.filter(live=True, visibility=Resource.Visibility.PUBLIC).exists()
+    return (asset.resources.filter(live=True, visibility=Resource.Visibility.PUBLIC).exists()
+            or asset.live_lessons.filter(audience=LiveLesson.Audience.PUBLIC).exists())
 
 
 def asset_readable(user, asset) -> bool:
+    if user.is_authenticated and (user.is_superuser or asset.owner_id == user.pk):
+        return True
+    if any(live_can_watch(user=user, live=live) for live in asset.live_lessons.select_related("group__pairing")):
+        return True  # the replay of a live lesson: whoever may watch the lesson
     if not user.is_authenticated:
         return False
-    if user.is_superuser or asset.owner_id == user.pk:
-        return True
     return asset.resources.filter(resource_visible_q(user)).exists() or asset_readable_in_groups(user=user, asset=asset)
 
 
@@ -151,7 +158,23 @@ def _document(name):
     return document_file(document) if document else None
 
 
+_LIVE_RE = re.compile(r"^live/(?P<pk>\d+)/(?P<file>master\.m3u8|[a-z0-9]+/(?:index\.m3u8|init\.mp4|seg_\d+\.m4s))$")
+
+
+def _live(name):
+    """A live lesson's playlists and segments; never its recordings or the muxing session's log."""
+    match = _LIVE_RE.match(name)
+    if not match:
+        return None
+    live = LiveLesson.objects.filter(pk=int(match["pk"])).select_related("group__pairing").first()
+    if live is None:
+        return None
+    return StoredFile(LIVE, f"{live.pk}/{match['file']}", "live", live.audience == LiveLesson.Audience.PUBLIC,
+                      lambda user: live_can_watch(user=user, live=live))
+
+
 _FINDERS = {
+    "live": _live,
     "hls": _ladder,
     "resources": _resource_field("attachment", "attachment"),
     "captions": _resource_field("captions", "captions"),

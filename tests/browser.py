@@ -31,6 +31,21 @@ def phone_page():
             browser.close()
 
 
+@contextlib.contextmanager
+def phone_pages(count):
+    """`count` pages at 360x640, each in a context of its own (its own cookies: one person each), one browser."""
+    from playwright.sync_api import sync_playwright
+
+    executable = os.environ.get("KEXIANG_CHROMIUM") or shutil.which("chromium")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        try:
+            yield [browser.new_context(viewport=PHONE, device_scale_factor=2, is_mobile=True, has_touch=True,
+                                       locale="zh-CN").new_page() for _ in range(count)]
+        finally:
+            browser.close()
+
+
 def screenshot(page, name):
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"

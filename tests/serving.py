@@ -80,6 +80,7 @@ class AppServer:
             "SECRET_KEY": settings.SECRET_KEY,
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
             "PRIVATE_MEDIA_ROOT": str(settings.PRIVATE_MEDIA_ROOT),
+            "KEXIANG_LIVE_ROOT": str(settings.KEXIANG_LIVE_ROOT),
             "KEXIANG_VAR_DIR": str(self.dir / "var"),
             "KEXIANG_UPLOAD_DIR": str(settings.KEXIANG_UPLOAD_DIR),
             "KEXIANG_BIND": f"127.0.0.1:{self.port}",
@@ -121,7 +122,8 @@ class Nginx:
         self.dir = Path(tempfile.mkdtemp(prefix="kexiang-nginx-"))
         self.env = {**os.environ, "NGINX_PORT": str(self.port), "NGINX_DIR": str(self.dir),
                     "KEXIANG_UPSTREAM": f"127.0.0.1:{upstream.port}",
-                    "MEDIA_ROOT": upstream.env["MEDIA_ROOT"], "PRIVATE_MEDIA_ROOT": upstream.env["PRIVATE_MEDIA_ROOT"]}
+                    "MEDIA_ROOT": upstream.env["MEDIA_ROOT"], "PRIVATE_MEDIA_ROOT": upstream.env["PRIVATE_MEDIA_ROOT"],
+                    "KEXIANG_LIVE_ROOT": upstream.env["KEXIANG_LIVE_ROOT"]}
         self.url = None
 
     def start(self):

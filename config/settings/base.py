@@ -282,7 +282,7 @@ else:
 # streams it (the embedded default); "nginx": Django decides and answers X-Accel-Redirect to one of these
 # internal nginx locations, which send the bytes (deploy/nginx/kexiang.conf).
 KEXIANG_FILE_SERVING = os.environ.get("KEXIANG_FILE_SERVING", "django")
-KEXIANG_ACCEL_PREFIXES = {"media": "/_protected/media/", "private": "/_protected/private/"}
+KEXIANG_ACCEL_PREFIXES = {"media": "/_protected/media/", "private": "/_protected/private/", "live": "/_protected/live/"}
 # Wagtail documents (in lesson plans) are served through their view, which protected_media takes over.
 WAGTAILDOCS_SERVE_METHOD = "serve_view"
 DATA_UPLOAD_MAX_NUMBER_FIELDS = 10_000
@@ -319,6 +319,7 @@ CELERY_TASK_ROUTES = {
     "media_pipeline.tasks.transcode_task": {"queue": "media"},
     "media_pipeline.tasks.encode_chunk_task": {"queue": "media"},
     "media_pipeline.tasks.join_chunks_task": {"queue": "media"},
+    "live.tasks.live_replay_task": {"queue": "media"},
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -349,6 +350,20 @@ KEXIANG_LIVE_RTMP_URL = os.environ.get("KEXIANG_LIVE_RTMP_URL", "rtmp://127.0.0.
 KEXIANG_LIVE_HOOK_SECRET = os.environ.get("KEXIANG_LIVE_HOOK_SECRET", "")
 KEXIANG_LIVE_EARLY_MINUTES = int(os.environ.get("KEXIANG_LIVE_EARLY_MINUTES", "60"))
 KEXIANG_LIVE_HOURS = int(os.environ.get("KEXIANG_LIVE_HOURS", "6"))
+# False where nginx with its RTMP module does not run (scripts/run.sh sets it when nginx is not installed): the
+# live pages then say that broadcasting needs it.
+KEXIANG_LIVE_AVAILABLE = env_bool("KEXIANG_LIVE_AVAILABLE", True)
+# The live ladders (live/muxer.py, run by nginx for each stream) and nginx's recordings: on the disk of the
+# machine that runs nginx-rtmp; nginx serves the files after the app has said who may (X-Accel-Redirect).
+KEXIANG_LIVE_ROOT = Path(os.environ.get("KEXIANG_LIVE_ROOT", VAR_DIR / "live"))
+KEXIANG_LIVE_SEGMENT_SECONDS = 2
+# A publisher that drops and comes back within this many seconds continues the same lesson; after it, the
+# lesson has ended and its recording goes to the replay.
+KEXIANG_LIVE_GRACE_SECONDS = int(os.environ.get("KEXIANG_LIVE_GRACE_SECONDS", "60"))
+# A member who watched this share of a live lesson is signed in to its activity (the hours rules then apply).
+# How often a watch page says it is there (viewer count, time watched).
+KEXIANG_LIVE_HEARTBEAT_SECONDS = int(os.environ.get("KEXIANG_LIVE_HEARTBEAT_SECONDS", "15"))
+KEXIANG_LIVE_ATTENDANCE_SHARE = float(os.environ.get("KEXIANG_LIVE_ATTENDANCE_SHARE", "0.5"))
 # /readyz: Elasticsearch down makes the site "degraded" (search falls back to the database), not unready.
 KEXIANG_READY_REQUIRE_SEARCH = env_bool("KEXIANG_READY_REQUIRE_SEARCH", False)
 WAGTAILSEARCH_BACKENDS = {"default": {"BACKEND": "wagtail.search.backends.database"}}

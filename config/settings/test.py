@@ -11,6 +11,7 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="kexiang-test-media-"))
 PRIVATE_MEDIA_ROOT = Path(tempfile.mkdtemp(prefix="kexiang-test-private-"))
+KEXIANG_LIVE_ROOT = Path(tempfile.mkdtemp(prefix="kexiang-test-live-"))
 STATIC_ROOT = Path(tempfile.mkdtemp(prefix="kexiang-test-static-"))
 WHITENOISE_USE_FINDERS = True
 STORAGES = {**STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},  # noqa: F405

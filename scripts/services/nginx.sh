@@ -4,11 +4,15 @@
 #   scripts/services/nginx.sh start    -> prints NGINX_URL=http://127.0.0.1:PORT
 #   scripts/services/nginx.sh stop     ends only the nginx this script started (its pid file)
 #   scripts/services/nginx.sh render   prints deploy/nginx/kexiang.conf with the placeholders filled in
+#   scripts/services/nginx.sh render-rtmp   the same for deploy/nginx/kexiang-rtmp.conf (live lessons)
 # Environment: NGINX_PORT (default 58080), NGINX_DIR (config, logs, pid, temp files; default
 # /tmp/kexiang-nginx-$NGINX_PORT), KEXIANG_UPSTREAM (the app server, default 127.0.0.1:8000), MEDIA_ROOT and
-# PRIVATE_MEDIA_ROOT (default var/media and var/private), NGINX_LISTEN and NGINX_SERVER_NAME for render.
-# NGINX_RTMP_PORT: also receive live lessons by RTMP on 127.0.0.1:PORT (application "live"; the app authorises
-# each publisher through /live/hooks/publish) and print a second line, RTMP_URL=rtmp://127.0.0.1:PORT/live.
+# PRIVATE_MEDIA_ROOT (default var/media and var/private), KEXIANG_LIVE_ROOT (var/live), KEXIANG_PYTHON (the
+# project's .venv/bin/python, which runs live/muxer.py), NGINX_LISTEN and NGINX_SERVER_NAME for render,
+# NGINX_RTMP_LISTEN (1935) for render-rtmp.
+# NGINX_RTMP_PORT: also receive live lessons by RTMP on 127.0.0.1:PORT (NGINX_RTMP_LISTEN=0.0.0.0 for phones on
+# the network; deploy/nginx/kexiang-rtmp.conf: the app authorises each publisher through /live/hooks/publish, and
+# nginx runs live/muxer.py for each stream) and print a second line, RTMP_URL=rtmp://127.0.0.1:PORT/live.
 # Needs Debian's nginx: apt-get install nginx (libnginx-mod-rtmp for live lessons).
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -17,13 +21,23 @@ NGINX_DIR=${NGINX_DIR:-/tmp/kexiang-nginx-$NGINX_PORT}
 UPSTREAM=${KEXIANG_UPSTREAM:-127.0.0.1:8000}
 MEDIA=${MEDIA_ROOT:-$ROOT/var/media}
 PRIVATE=${PRIVATE_MEDIA_ROOT:-$ROOT/var/private}
+LIVE=${KEXIANG_LIVE_ROOT:-$ROOT/var/live}
+PYTHON=${KEXIANG_PYTHON:-$ROOT/.venv/bin/python}
 PIDFILE=$NGINX_DIR/nginx.pid
 NGINX=${NGINX:-$(command -v nginx || echo /usr/sbin/nginx)}
 
 render() {  # $1 = listen, $2 = server name
     sed -e "s|__LISTEN__|$1|g" -e "s|__SERVER_NAME__|$2|g" -e "s|__UPSTREAM__|$UPSTREAM|g" \
-        -e "s|__MEDIA_ROOT__|${MEDIA%/}|g" -e "s|__PRIVATE_MEDIA_ROOT__|${PRIVATE%/}|g" \
+        -e "s|__MEDIA_ROOT__|${MEDIA%/}|g" -e "s|__PRIVATE_MEDIA_ROOT__|${PRIVATE%/}|g" -e "s|__LIVE_ROOT__|${LIVE%/}|g" \
         "$ROOT/deploy/nginx/kexiang.conf"
+}
+
+render_rtmp() {  # $1 = listen, $2 = port
+    local query=""
+    [ -n "${KEXIANG_LIVE_HOOK_SECRET:-}" ] && query="?secret=$KEXIANG_LIVE_HOOK_SECRET"
+    sed -e "s|__RTMP_LISTEN__|$1|g" -e "s|__RTMP_PORT__|$2|g" -e "s|__UPSTREAM__|$UPSTREAM|g" \
+        -e "s|__HOOK_QUERY__|$query|g" -e "s|__LIVE_ROOT__|${LIVE%/}|g" -e "s|__PROJECT__|$ROOT|g" \
+        -e "s|__PYTHON__|$PYTHON|g" "$ROOT/deploy/nginx/kexiang-rtmp.conf"
 }
 
 running_pid() {
@@ -38,6 +52,10 @@ running_pid() {
 case "${1:-start}" in
 render)
     render "${NGINX_LISTEN:-443 ssl}" "${NGINX_SERVER_NAME:-kexiang.example.org}"
+    ;;
+render-rtmp)
+    listen=${NGINX_RTMP_LISTEN:-1935}
+    render_rtmp "$listen" "${listen##*:}"
     ;;
 start)
     if [ ! -x "$NGINX" ]; then
@@ -61,21 +79,8 @@ load_module $module;"
             exit 1
         fi
         # nginx calls the app itself (loopback, no X-Forwarded-For): see live/views.py.
-        rtmp="rtmp {
-    server {
-        listen 127.0.0.1:$NGINX_RTMP_PORT;
-        chunk_size 4096;
-        application live {
-            live on;
-            record off;
-            allow play 127.0.0.1;
-            deny play all;
-            notify_method post;
-            on_publish http://$UPSTREAM/live/hooks/publish;
-            on_publish_done http://$UPSTREAM/live/hooks/publish_done;
-        }
-    }
-}"
+        mkdir -p "$LIVE/recordings"
+        rtmp=$(render_rtmp "${NGINX_RTMP_LISTEN:-127.0.0.1}:$NGINX_RTMP_PORT" "$NGINX_RTMP_PORT")
     fi
     render "127.0.0.1:$NGINX_PORT" "127.0.0.1 localhost" >"$NGINX_DIR/kexiang.conf"
     cat >"$NGINX_DIR/nginx.conf" <<CONF
@@ -135,7 +140,7 @@ stop)
     rm -f "$PIDFILE"
     ;;
 *)
-    echo "usage: $0 start|stop|render" >&2
+    echo "usage: $0 start|stop|render|render-rtmp" >&2
     exit 2
     ;;
 esac

@@ -1,0 +1,189 @@
+"""Live lessons without the streaming parts: the leader's pages, what the muxing session reports, viewers and
+attendance, live comments, who may read the live files, and the replay made from nginx's recordings."""
+import datetime
+import json
+
+import pytest
+from django.utils import timezone
+
+from live import replay, services
+from live.models import LiveLesson, LiveViewer
+from media_pipeline.models import MediaAsset
+from media_pipeline.tests.conftest import lavfi_clip
+from research.models import GroupMembership, SignIn
+from research.services.activities import activity_create
+from tests.factories import ResearchGroupFactory, UserFactory
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def group():
+    group = ResearchGroupFactory(name="三年级语文联合教研组")
+    group.leader = UserFactory(username="liwei")
+    group.member = UserFactory(username="zhangfang")
+    GroupMembership.objects.create(group=group, user=group.leader, role=GroupMembership.Role.LEADER)
+    GroupMembership.objects.create(group=group, user=group.member)
+    return group
+
+
+@pytest.fixture
+def lesson(group):
+    now = timezone.now()
+    activity = activity_create(group=group, user=group.leader, title="示范课", starts_at=now,
+                               ends_at=now + datetime.timedelta(hours=1))
+    live, _key = services.live_create(user=group.leader, group=group, title="《秋天的雨》示范课", activity=activity)
+    return live
+
+
+def mux(client, live, event, **detail):
+    return client.post("/live/hooks/mux", {"name": f"lesson-{live.pk}", "event": event, "detail": json.dumps(detail)})
+
+
+def test_the_leader_schedules_on_a_phone_and_sees_the_key_once(client, group):
+    client.force_login(group.leader)
+    form = client.get(f"/live/new/?group={group.pk}")
+    assert form.status_code == 200 and 'type="datetime-local"' in form.content.decode()
+    created = client.post(f"/live/new/?group={group.pk}", {
+        "title": "公开课：找春天", "scheduled_at": timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+        "audience": "public"})
+    live = LiveLesson.objects.get(title="公开课：找春天")
+    assert created.status_code == 302 and created["Location"] == f"/live/{live.pk}/manage/"
+    page = client.get(created["Location"]).content.decode()
+    key = page.split('id="live-key">')[1].split("<")[0]
+    assert key.startswith(f"{live.pk}-") and "rtmp://" in page and "OBS" in page
+    assert key not in client.get(created["Location"]).content.decode()  # shown once
+    client.post(created["Location"])  # a new key
+    assert f'id="live-key">{live.pk}-' in client.get(created["Location"]).content.decode()
+    assert client.post("/live/hooks/publish", {"name": key, "clientid": "9"}).status_code == 403  # the old one
+
+    client.force_login(group.member)
+    assert client.get(f"/live/new/?group={group.pk}").status_code == 403
+    assert client.get(f"/live/{live.pk}/manage/").status_code == 403
+    client.force_login(UserFactory())
+    assert client.get(f"/live/new/?group={group.pk}").status_code == 404
+
+
+def test_what_the_muxing_session_reports_shows_on_the_page(client, lesson):
+    assert mux(client, lesson, "started", width=720, height=1280, has_audio=False, has_video=True,
+               rungs=["240p", "360p"]).status_code == 200
+    client.force_login(lesson.group.member)
+    status = client.get(f"/live/{lesson.pk}/status").json()
+    assert status["problem"] == "no_audio" and status["problem_message"]
+    assert status["hls_url"] is None  # not live yet, and not ready
+    client.post("/live/hooks/publish", {"name": "", "clientid": "1"})
+    lesson.state = LiveLesson.State.LIVE
+    lesson.save()
+    mux(client, lesson, "ready", segments=3)
+    assert client.get(f"/live/{lesson.pk}/status").json()["hls_url"] == f"/media/live/{lesson.pk}/master.m3u8"
+    mux(client, lesson, "failed", reason="UnsupportedMediaError", message="video codec vp9")
+    status = client.get(f"/live/{lesson.pk}/status").json()
+    assert status["problem"] == "unsupported" and status["problem_message"] in client.get(f"/live/{lesson.pk}/").content.decode()
+    lesson.refresh_from_db()
+    assert lesson.problem_detail == "video codec vp9"
+    assert client.post("/live/hooks/mux", {"name": f"lesson-{lesson.pk}", "event": "ready"},
+                       HTTP_X_FORWARDED_FOR="1.2.3.4").status_code == 403  # only nginx's own processes
+
+
+def test_watching_counts_as_attendance_past_the_configured_share(settings, lesson):
+    settings.KEXIANG_LIVE_ATTENDANCE_SHARE = 0.5
+    settings.KEXIANG_LIVE_HEARTBEAT_SECONDS = 15
+    start = timezone.now()
+    lesson.state, lesson.started_at = LiveLesson.State.LIVE, start
+    lesson.save()
+    group = lesson.group
+    latecomer, visitor = UserFactory(), UserFactory()
+    GroupMembership.objects.create(group=group, user=latecomer)
+    for second in range(0, 601, 15):  # a ten-minute broadcast; the member watches it all
+        at = start + datetime.timedelta(seconds=second)
+        services.viewer_heartbeat(live=lesson, user=group.member, viewer_key="u-member", playing=True, now=at)
+        services.viewer_heartbeat(live=lesson, user=visitor, viewer_key="u-visitor", playing=True, now=at)
+        if second >= 420:  # the last three minutes only
+            services.viewer_heartbeat(live=lesson, user=latecomer, viewer_key="u-late", playing=True, now=at)
+    paused = start + datetime.timedelta(seconds=600)
+    services.viewer_heartbeat(live=lesson, user=group.leader, viewer_key="u-leader", playing=False, now=paused)
+    assert services.viewers_now(lesson, now=paused) == 4
+    assert services.viewers_now(lesson, now=paused + datetime.timedelta(minutes=5)) == 0
+    assert LiveViewer.objects.get(viewer_key="u-member").seconds == pytest.approx(600)
+
+    lesson.publisher, lesson.dropped_at = "", start + datetime.timedelta(seconds=600)
+    lesson.save()
+    assert services.live_end(live_id=lesson.pk, now=lesson.dropped_at) is None  # the grace period first
+    later = lesson.dropped_at + datetime.timedelta(seconds=settings.KEXIANG_LIVE_GRACE_SECONDS)
+    assert services.live_end_overdue(now=later) == [lesson]
+    signed = set(SignIn.objects.filter(activity=lesson.activity).values_list("user__username", flat=True))
+    assert signed == {group.member.username}  # not the latecomer (3 of 10 minutes), nor a visitor from outside
+    rows = {row["user"].username: row for row in services.watchers(live=fresh(lesson))}
+    assert rows[group.member.username]["attended"] and not rows[latecomer.username]["attended"]
+
+
+def fresh(live):
+    live.refresh_from_db()
+    return live
+
+
+def test_live_comments_are_the_activity_thread_for_its_members_only(client, lesson):
+    lesson.audience = LiveLesson.Audience.PUBLIC
+    lesson.save()
+    client.force_login(lesson.group.member)
+    sent = client.post(f"/live/{lesson.pk}/comments", {"body": "<script>alert(1)</script>板书很清楚 @liwei",
+                                                       "client_key": "k1"})
+    assert sent.status_code == 201 and sent.json()["unknown"] == []
+    assert client.post(f"/live/{lesson.pk}/comments", {"body": "板书很清楚", "client_key": "k1"}).status_code == 201
+    comments = client.get(f"/live/{lesson.pk}/comments?after=0").json()["comments"]
+    assert len(comments) == 1 and "<script" not in comments[0]["html"] and "板书很清楚" in comments[0]["html"]
+    assert client.get(f"/live/{lesson.pk}/comments?after={comments[0]['id']}").json()["comments"] == []
+    empty = client.post(f"/live/{lesson.pk}/comments", {"body": "   "})
+    assert empty.status_code == 400 and empty.json()["error"]
+    assert lesson.activity.thread.posts.count() == 1  # the activity's own thread
+
+    client.logout()  # a public lesson: anyone watches, the group's discussion stays the group's
+    assert client.get(f"/live/{lesson.pk}/").status_code == 200
+    assert client.get(f"/live/{lesson.pk}/comments?after=0").status_code == 404
+    client.force_login(UserFactory())
+    assert client.post(f"/live/{lesson.pk}/comments", {"body": "hi"}).status_code == 404
+    assert "live-comment-form" not in client.get(f"/live/{lesson.pk}/").content.decode()
+
+
+def test_the_live_files_go_only_to_those_who_may_watch(client, settings, lesson):
+    folder = settings.KEXIANG_LIVE_ROOT / str(lesson.pk)
+    (folder / "240p").mkdir(parents=True)
+    (folder / "master.m3u8").write_text("#EXTM3U\n240p/index.m3u8\n")
+    (folder / "240p" / "index.m3u8").write_text("#EXTM3U\n#EXTINF:2.0,\nseg_00000.m4s\n")
+    (folder / "240p" / "seg_00000.m4s").write_bytes(b"\0" * 100)
+    (settings.KEXIANG_LIVE_ROOT / "recordings").mkdir(exist_ok=True)
+    (settings.KEXIANG_LIVE_ROOT / "recordings" / f"lesson-{lesson.pk}-1.flv").write_bytes(b"FLV")
+    (settings.KEXIANG_LIVE_ROOT / "muxer.log").write_text("secret")
+    base = f"/media/live/{lesson.pk}"
+    client.force_login(UserFactory())
+    for name in ("master.m3u8", "240p/index.m3u8", "240p/seg_00000.m4s"):
+        assert client.get(f"{base}/{name}").status_code == 404
+    client.force_login(lesson.group.member)
+    playlist = client.get(f"{base}/240p/index.m3u8")
+    assert playlist.status_code == 200 and playlist["Cache-Control"] == "private, no-cache"
+    assert client.get(f"{base}/240p/seg_00000.m4s")["Content-Type"] == "video/iso.segment"
+    for name in (f"/media/live/recordings/lesson-{lesson.pk}-1.flv", "/media/live/muxer.log", f"{base}/../muxer.log",
+                 f"{base}/240p/../../recordings/lesson-{lesson.pk}-1.flv", f"{base}/240p/other.txt"):
+        assert client.get(name).status_code == 404, name
+
+
+@pytest.mark.ffmpeg
+@pytest.mark.django_db(transaction=True)
+def test_the_replay_joins_the_recordings_and_goes_through_the_pipeline(settings, media_root, tmp_path, group, lesson):
+    settings.KEXIANG_LIVE_ROOT = tmp_path / "live"
+    recordings = settings.KEXIANG_LIVE_ROOT / "recordings"
+    recordings.mkdir(parents=True)
+    lesson.state = LiveLesson.State.ENDED
+    lesson.save()
+    assert replay.live_replay_make(live_id=lesson.pk) is None  # nothing recorded
+    assert fresh(lesson).problem == LiveLesson.Problem.NO_RECORDING
+
+    for stamp, seconds in ((1796400000, 4), (1796400060, 3)):  # a drop and a reconnect: two files
+        lavfi_clip(recordings / f"lesson-{lesson.pk}-{stamp}.flv", seconds=seconds, size="640x360", rate=15)
+    lavfi_clip(recordings / f"lesson-{lesson.pk + 1}-1796400000.flv", seconds=2, size="640x360", rate=15)  # another
+    asset = replay.live_replay_make(live_id=lesson.pk)
+    assert asset is not None and fresh(lesson).replay == asset
+    asset.refresh_from_db()
+    assert asset.state == MediaAsset.State.READY, asset.error_detail  # Celery runs eagerly in tests
+    assert asset.duration == pytest.approx(7, abs=0.5) and asset.owner == group.leader
+    assert replay.live_replay_make(live_id=lesson.pk) is None  # twice: still one replay
