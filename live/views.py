@@ -6,7 +6,9 @@ import logging
 from functools import wraps
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.templatetags.static import static
@@ -20,6 +22,9 @@ from research.exceptions import NotAllowedError, NotAMemberError, PostRejectedEr
 from research.models import ResearchGroup
 from research.permissions import group_can_manage, group_can_read, require_leader
 from research.services.threads import activity_thread, post_create
+from resources.exceptions import ResourceUploadError
+from resources.models import Resource
+from resources.services import resource_create_from_video
 
 from . import services
 from .forms import LiveLessonForm
@@ -206,6 +211,16 @@ def manage(request, pk):
     """The presenter's page: where to publish, the key (once, after scheduling or a reset), who watched."""
     live = get_object_or_404(LiveLesson.objects.select_related("group", "activity", "replay"), pk=pk)
     require_leader(user=request.user, group=live.group, message=_("Only the group's leader can manage this lesson."))
+    if request.method == "POST" and request.POST.get("action") == "publish" and live.replay_id:
+        try:
+            resource = resource_create_from_video(
+                user=request.user, asset=live.replay, title=live.title, subject=live.group.subject,
+                visibility=request.POST.get("visibility", Resource.Visibility.SCHOOL))
+        except (ResourceUploadError, ValidationError) as error:
+            messages.error(request, str(getattr(error, "message", error)))
+            return redirect("live:manage", live.pk)
+        messages.success(request, _("The replay is in the library."))
+        return redirect("resources:detail", resource.pk)
     if request.method == "POST":
         request.session[f"live-key-{live.pk}"] = services.stream_key_reset(user=request.user, live=live)
         return redirect("live:manage", live.pk)
@@ -213,4 +228,7 @@ def manage(request, pk):
     return render(request, "live/manage.html", {
         "live": live, "key": key, "urls": live_urls(live), "available": settings.KEXIANG_LIVE_AVAILABLE,
         "watchers": services.watchers(live=live), "viewers": services.viewers_now(live),
+        "can_publish": live.replay_id is not None and live.replay.owner_id == request.user.pk
+        and live.replay.playable and not live.replay.resources.exists(),
+        "visibilities": Resource.Visibility.choices,
     })

@@ -26,7 +26,19 @@ from .catalogue import Catalogue
 from .documents import PREVIEW_FORMATS, document_check, extension_of
 from .exceptions import ResourceUploadError, StorageUnavailableError
 from .lesson_mapping import LessonIndex, MappingCounts, ResourceFacts
-from .models import VIDEO_TYPES, ChapterNode, Edition, Grade, PrepItem, Resource, Stage, Subject, Textbook, Volume
+from .models import (
+    VIDEO_TYPES,
+    ChapterNode,
+    Edition,
+    Grade,
+    PrepItem,
+    Resource,
+    ResourceType,
+    Stage,
+    Subject,
+    Textbook,
+    Volume,
+)
 from .previews import resource_preview_request
 
 
@@ -494,6 +506,34 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
         resource_submit_for_moderation(resource=resource, user=user)
     if not is_video_upload:
         transaction.on_commit(lambda: _upload_discard(upload.id, user), robust=True)
+    return resource
+
+
+@transaction.atomic
+def resource_create_from_video(*, user, asset, title, visibility, resource_type=ResourceType.RECORDING, licence="",
+                               subject=None, grade=None, description="") -> Resource:
+    """A video the user already has (a live lesson's replay) published to the library, as an upload would be:
+    asking for "public" keeps it visible to the user's school and submits the public version for moderation.
+    Twice: the first one stands."""
+    if asset.owner_id != user.pk:
+        raise ResourceUploadError(_("Only the owner of this video can publish it."))
+    existing = Resource.objects.filter(external_id=f"video:{asset.uid}").first()
+    if existing is not None:
+        return existing
+    resource = Resource(
+        external_id=f"video:{asset.uid}", title=title.strip(), resource_type=resource_type, licence=licence,
+        original_filename=asset.title[:255], format="mp4", size_bytes=asset.size_bytes, description=description,
+        authors=[user.get_full_name()], school=user.school, uploaded_by=user, media_asset=asset,
+        duration_s=asset.duration, subject=subject, grade=grade, stage=grade.stage if grade else None,
+    )
+    wants_public = visibility == Resource.Visibility.PUBLIC
+    if wants_public:
+        visibility = Resource.Visibility.SCHOOL if user.school_id else Resource.Visibility.PRIVATE
+    resource.visibility = visibility
+    resource.full_clean()
+    resource.save()
+    if wants_public:
+        resource_submit_for_moderation(resource=resource, user=user)
     return resource
 
 

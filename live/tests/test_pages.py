@@ -187,3 +187,25 @@ def test_the_replay_joins_the_recordings_and_goes_through_the_pipeline(settings,
     assert asset.state == MediaAsset.State.READY, asset.error_detail  # Celery runs eagerly in tests
     assert asset.duration == pytest.approx(7, abs=0.5) and asset.owner == group.leader
     assert replay.live_replay_make(live_id=lesson.pk) is None  # twice: still one replay
+
+
+def test_the_replay_goes_to_the_library_and_to_a_review(client, group, lesson):
+    from research.services.reviews import review_create
+    from resources.models import Resource
+
+    asset = MediaAsset.objects.create(owner=group.leader, source_path="/nowhere.flv", title="《秋天的雨》示范课（直播回放）",
+                                      state=MediaAsset.State.READY, duration=2400.0, has_video=True, has_audio=True,
+                                      variants=[{"name": "240p", "playlist": "240p/index.m3u8", "bandwidth": 1}])
+    lesson.state, lesson.replay = LiveLesson.State.ENDED, asset
+    lesson.save()
+    client.force_login(group.leader)
+    page = client.get(f"/live/{lesson.pk}/manage/").content.decode()
+    assert 'name="action" value="publish"' in page
+    published = client.post(f"/live/{lesson.pk}/manage/", {"action": "publish", "visibility": "school"})
+    resource = Resource.objects.get(media_asset=asset)
+    assert published.status_code == 302 and published["Location"] == f"/resources/{resource.pk}/"
+    assert resource.resource_type == "recording" and resource.uploaded_by == group.leader
+    assert resource.visibility == Resource.Visibility.SCHOOL and resource.title == lesson.title
+    assert 'value="publish"' not in client.get(f"/live/{lesson.pk}/manage/").content.decode()  # once
+    review = review_create(group=group, user=group.leader, title="评《秋天的雨》", asset=asset)
+    assert review.asset == asset  # ready for time-coded review (评课)
