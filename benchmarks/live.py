@@ -349,7 +349,6 @@ def run(site, args):
             times, requests, errors, app_cpu = viewers_stage(site, cookie, token, live_id, count, args.stage_seconds)
             stage_results.append((count, times, requests, errors, app_cpu))
             next_stage_at = time.monotonic() + 5
-            last_poll = time.time()
             continue
         if time.monotonic() - last_progress >= 30:
             last_progress = time.monotonic()

@@ -184,7 +184,7 @@ def ladder_command(src, outdir, info, rungs):
     return ffmpeg.merge_outputs(*outputs).global_args(*_QUIET_WITH_PROGRESS).overwrite_output()
 
 
-def _video_rung(stream, info, rung, segment=SEGMENT_SECONDS):
+def _video_rung(stream, info, rung, segment=SEGMENT_SECONDS, live=False):
     """Scale and pace one rung's picture; the x264 options that cap it and force aligned keyframes."""
     width, height = rung_size(info, rung)
     fps = rung_fps(info, rung)
@@ -196,6 +196,8 @@ def _video_rung(stream, info, rung, segment=SEGMENT_SECONDS):
         "maxrate": f"{rung.maxrate_k}k", "bufsize": f"{rung.bufsize_k}k", "g": gop, "keyint_min": gop,
         "sc_threshold": 0, "force_key_frames": f"expr:gte(t,n_forced*{segment})",
         "x264-params": "open-gop=0",
+        # live: no lookahead or B-frames, so a frame leaves the encoder as it comes in
+        **({"tune": "zerolatency"} if live else {}),
     }
 
 
@@ -213,7 +215,7 @@ def live_ladder_command(url, outdir, info, rungs, *, segment):
     outputs = []
     for index, rung in enumerate(video_rungs):
         stream = split.stream(index) if split is not None else source.video
-        stream, options = _video_rung(stream, info, rung, segment)
+        stream, options = _video_rung(stream, info, rung, segment, live=True)
         options.update(_audio_options(rung.audio_k), **live)
         if silence is not None:
             options["shortest"] = None
