@@ -36,7 +36,7 @@
   }
 
   /* -- playback ---------------------------------------------------------------------------------- */
-  var hls = null, source = null, current = null;
+  var hls = null, source = null, current = null, watchedLive = false;
 
   function lowest(url) { return url.replace(/master\.m3u8$/, "240p/index.m3u8"); }
 
@@ -45,7 +45,7 @@
     if (promise && promise.catch) { promise.catch(function () { video.controls = true; }); }
   }
 
-  function attach(url) {
+  function attach(url, still) {  // still: load it, but let the viewer press play (the replay after the live)
     var wanted = quality && quality.value === "low" ? lowest(url) : url;
     if (current === wanted) { return; }
     source = url;
@@ -53,15 +53,16 @@
     if (hls) { hls.destroy(); hls = null; }
     waiting.hidden = true;
     video.controls = true;
-    video.autoplay = true;  // muted: phones allow it without a tap; it starts whenever the first segment is in
+    video.autoplay = !still;  // muted: phones allow it without a tap; it starts whenever the first segment is in
     unmute.hidden = !video.muted;
-    if (Kexiang.hls.native(video)) { video.src = wanted; play(); return; }
+    var start = still ? function () {} : play;
+    if (Kexiang.hls.native(video)) { video.src = wanted; start(); return; }
     Kexiang.hls.load(config.hls, function (Hls) {
-      if (!Hls) { video.src = wanted; play(); return; }
+      if (!Hls) { video.src = wanted; start(); return; }
       var options = { liveSyncDurationCount: 2, liveMaxLatencyDurationCount: 8, capLevelToPlayerSize: true };
       if (weakNetwork()) { options.startLevel = 0; }
       hls = Kexiang.hls.attach(Hls, video, wanted, options);
-      play();
+      start();
     });
   }
 
@@ -93,8 +94,11 @@
     problem.hidden = !status.problem;
     problem.textContent = status.problem_message || "";
     reconnecting.hidden = !status.reconnecting;
-    if (status.state === "live" && status.hls_url) { attach(status.hls_url); }
-    else if (status.replay_url) { attach(status.replay_url); }
+    var watchingLive = current && current.indexOf("/media/live/") >= 0 && !video.paused && !video.ended;
+    if (status.state === "live" && status.hls_url) { watchedLive = true; attach(status.hls_url); }
+    else if (status.replay_url && !watchingLive) {  // not in the middle of the live's tail
+      attach(status.replay_url, watchedLive);  // after watching it live: ready, not restarting by itself
+    }
     else if (status.state === "ended" && current && current.indexOf("/live/") >= 0 && video.ended) {
       detach(messages.ended || waiting.textContent);
     }
