@@ -18,11 +18,12 @@ mkdir -p "$VAR/log"
 # Live lessons: Debian's nginx with its RTMP module receives the broadcasts (phones, OBS) and runs the muxing
 # session of each; without it the live pages say what to install.
 ROOT=$(pwd)
+case "$VAR" in /*) VAR_PATH=$VAR ;; *) VAR_PATH=$ROOT/$VAR ;; esac
 live_line="直播 live lessons:            need nginx and its RTMP module (apt-get install nginx libnginx-mod-rtmp)"
-export KEXIANG_LIVE_ROOT=${KEXIANG_LIVE_ROOT:-$ROOT/$VAR/live}
-NGINX_ENV=(NGINX_PORT="${KEXIANG_NGINX_PORT:-58080}" NGINX_DIR="$ROOT/$VAR/nginx" KEXIANG_UPSTREAM="$KEXIANG_BIND"
+export KEXIANG_LIVE_ROOT=${KEXIANG_LIVE_ROOT:-$VAR_PATH/live}
+NGINX_ENV=(NGINX_PORT="${KEXIANG_NGINX_PORT:-58080}" NGINX_DIR="$VAR_PATH/nginx" KEXIANG_UPSTREAM="$KEXIANG_BIND"
            KEXIANG_PYTHON="$ROOT/$BIN/python" KEXIANG_LIVE_ROOT="$KEXIANG_LIVE_ROOT"
-           MEDIA_ROOT="${MEDIA_ROOT:-$ROOT/$VAR/media}" PRIVATE_MEDIA_ROOT="${PRIVATE_MEDIA_ROOT:-$ROOT/$VAR/private}")
+           MEDIA_ROOT="${MEDIA_ROOT:-$VAR_PATH/media}" PRIVATE_MEDIA_ROOT="${PRIVATE_MEDIA_ROOT:-$VAR_PATH/private}")
 RTMP_PORT=${KEXIANG_RTMP_PORT:-1935}
 case "$KEXIANG_BIND" in
 0.0.0.0:*) RTMP_LISTEN=0.0.0.0; RTMP_HOST=$(hostname -I 2>/dev/null | awk '{print $1}') ;;
