@@ -13,10 +13,9 @@ def live_can_watch(*, user, live):
     if live.audience == LiveLesson.Audience.PUBLIC or group_can_read(user=user, group=live.group):
         return True
     if live.audience == LiveLesson.Audience.PAIRING and user.is_authenticated and user.school_id:
-        group_schools = {live.group.school_id} if live.group.school_id else set()
-        if live.group.pairing_id:
-            group_schools |= {live.group.pairing.supporting_id, live.group.pairing.supported_id}
-        return bool(group_schools & paired_school_ids(user.school_id))
+        if live.group.pairing_id:  # the two schools of the group's own pairing, nobody else's partners
+            return user.school_id in (live.group.pairing.supporting_id, live.group.pairing.supported_id)
+        return bool(live.group.school_id) and live.group.school_id in paired_school_ids(user.school_id)
     return False
 
 

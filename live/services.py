@@ -113,7 +113,10 @@ def publish_done(*, stream_name, client_id, now=None):
 
     now = now or timezone.now()
     with transaction.atomic():
-        live = _locked_lesson(stream_name, publisher=str(client_id))
+        # By id and connection, not by key: a key reset during the broadcast must not leave it "live" for ever.
+        pk = (stream_name or "").partition("-")[0]
+        live = LiveLesson.objects.select_for_update().filter(
+            pk=int(pk), publisher=str(client_id)).first() if pk.isdigit() and client_id else None
         if live is None:
             return None
         live.publisher = ""

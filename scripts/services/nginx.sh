@@ -37,7 +37,8 @@ render_rtmp() {  # $1 = listen, $2 = port
     [ -n "${KEXIANG_LIVE_HOOK_SECRET:-}" ] && query="?secret=$KEXIANG_LIVE_HOOK_SECRET"
     sed -e "s|__RTMP_LISTEN__|$1|g" -e "s|__RTMP_PORT__|$2|g" -e "s|__UPSTREAM__|$UPSTREAM|g" \
         -e "s|__HOOK_QUERY__|$query|g" -e "s|__LIVE_ROOT__|${LIVE%/}|g" -e "s|__PROJECT__|$ROOT|g" \
-        -e "s|__PYTHON__|$PYTHON|g" "$ROOT/deploy/nginx/kexiang-rtmp.conf"
+        -e "s|__PYTHON__|$PYTHON|g" -e "s|__SOCKET_DIR__|${NGINX_SOCKET_DIR:-$NGINX_DIR/rtmp-sockets}|g" \
+        "$ROOT/deploy/nginx/kexiang-rtmp.conf"
 }
 
 running_pid() {
@@ -79,7 +80,7 @@ load_module $module;"
             exit 1
         fi
         # nginx calls the app itself (loopback, no X-Forwarded-For): see live/views.py.
-        mkdir -p "$LIVE/recordings"
+        mkdir -p "$LIVE/recordings" "$NGINX_DIR/rtmp-sockets"
         rtmp=$(render_rtmp "${NGINX_RTMP_LISTEN:-127.0.0.1}:$NGINX_RTMP_PORT" "$NGINX_RTMP_PORT")
     fi
     render "127.0.0.1:$NGINX_PORT" "127.0.0.1 localhost" >"$NGINX_DIR/kexiang.conf"
