@@ -3,11 +3,9 @@ import hashlib
 import hmac
 import json
 import logging
-from functools import wraps
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, HttpResponseForbidden, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -18,10 +16,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from research.exceptions import NotAllowedError, NotAMemberError, PostRejectedError
+from research.exceptions import NotAMemberError, PostRejectedError
 from research.models import ResearchGroup
 from research.permissions import group_can_manage, group_can_read, require_leader
 from research.services.threads import activity_thread, post_create
+from research.views.common import login_required_here
 from resources.exceptions import ResourceUploadError
 from resources.models import Resource
 from resources.services import resource_create_from_video
@@ -164,21 +163,7 @@ def watch(request, pk):
 
 # -- the leader's pages: schedule a lesson, its key and instructions, who watched ----------------------------
 
-def _leader_only(view):
-    @wraps(view)
-    def wrapper(request, *args, **kwargs):
-        if not request.user.is_authenticated:
-            return redirect_to_login(request.get_full_path())
-        try:
-            return view(request, *args, **kwargs)
-        except NotAMemberError:
-            raise Http404 from None
-        except NotAllowedError as error:
-            return render(request, "research/refused.html", {"message": str(error)}, status=403)
-    return wrapper
-
-
-@_leader_only
+@login_required_here
 @require_http_methods(["GET", "POST"])
 def new(request):
     """/live/new/?group=<id>[&activity=<id>]: a phone form; the key is shown once on the next page."""
@@ -205,7 +190,7 @@ def new(request):
     return render(request, "live/new.html", {"form": form, "group": group, "available": settings.KEXIANG_LIVE_AVAILABLE})
 
 
-@_leader_only
+@login_required_here
 @require_http_methods(["GET", "POST"])
 def manage(request, pk):
     """The presenter's page: where to publish, the key (once, after scheduling or a reset), who watched."""
