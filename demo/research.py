@@ -19,7 +19,13 @@ from research.models import (
     ResearchGroup,
     SignIn,
 )
-from research.services.activities import activity_cancel, activity_move, activity_update, series_create
+from research.services.activities import (
+    activity_cancel,
+    activity_create,
+    activity_move,
+    activity_update,
+    series_create,
+)
 from research.services.threads import post_create, thread_create
 
 GROUP_NAME = "三年级语文联合教研组"
@@ -52,6 +58,7 @@ def research_demo_load(log=print):
         activity_move(activity=future[1], user=leader, starts_at=future[1].starts_at + datetime.timedelta(days=1),
                       note="与期中考试冲突，顺延一天")
         activity_cancel(activity=future[2], user=leader, note="国家法定假日")
+    _demonstrations(group=group, leader=leader, today=today)
     thread = thread_create(group=group, author=leader, title="《秋天的雨》第二次试讲安排",
                            body="下周三第二节课试讲，@张芳 准备课件，@王静 老师线上评课。")
     post_create(thread=thread, author=member, body="收到！课件周一前上传到资源库。")
@@ -71,4 +78,23 @@ def research_demo_load(log=print):
                 ObservationScore(record=record, point=point, score=min(point.max_score, base + (i % 2)))
                 for i, point in enumerate(scale.points.all())
             )
-    log(f"教研 research: {len(occurrences)} activities, 1 thread, 1 mentorship")
+    log(f"教研 research: {len(occurrences) + 2} activities (2 on the public page's showcase), 1 thread, 1 mentorship")
+
+
+def _demonstrations(*, group, leader, today):
+    """Two 示范课 on the group's public page: one held (minutes; the demo lesson is its recording once made,
+    demo/lessons.py) and one to come (place and agenda)."""
+    zone = timezone.get_current_timezone()
+    for days, title, agenda, minutes in (
+        (-10, "城乡联合示范课：《秋天的雨》朗读指导", "1. 示范课（李伟）\n2. 乡村中心小学教师说课\n3. 集体评课",
+         "<p>两校 26 位教师参加。示范课突出朗读的停顿与重音；课后评课建议：先让学生试读，再出示停顿标记。"
+         "课堂录像已发布到资源库。</p>"),
+        (9, "城乡联合示范课：《古诗三首》", "1. 示范课：《山行》（李伟）\n2. 说课：乡村中心小学\n3. 评课与下次分工", ""),
+    ):
+        day = today + datetime.timedelta(days=days)
+        starts = datetime.datetime.combine(day, datetime.time(9, 50), tzinfo=zone)
+        activity = activity_create(
+            group=group, user=leader, title=title, kind=ActivityKind.DEMONSTRATION, starts_at=starts,
+            ends_at=starts + datetime.timedelta(minutes=80), location="乡村中心小学 多媒体教室（同步直播）",
+            agenda=agenda, presenters=[leader])
+        activity_update(activity=activity, user=leader, is_published=True, minutes=minutes or None)

@@ -300,6 +300,19 @@ def concat_command(listing, dest):
             .global_args("-hide_banner", "-loglevel", "error").overwrite_output())
 
 
+def slideshow_command(listing, dest, *, seconds, size, tone_hz=220):
+    """A video from still pictures (the concat demuxer's `listing` with a duration per picture) and a soft
+    voice-like tone for `seconds`: H.264 + AAC in MP4, as a phone would record it. Used for the demo lessons."""
+    width, height = size
+    pictures = (ffmpeg.input(str(listing), f="concat", safe=0).video
+                .filter("scale", width, height).filter("fps", 25).filter("format", "yuv420p"))
+    voice = ffmpeg.input(f"aevalsrc=0.08*sin(2*PI*{tone_hz}*t)*(0.6+0.4*sin(2*PI*0.7*t)):s=44100:d={seconds}",
+                         f="lavfi")
+    return (ffmpeg.output(pictures, voice, str(dest), vcodec="libx264", preset="veryfast", tune="stillimage", g=50,
+                          acodec="aac", audio_bitrate="64k", t=seconds, movflags="+faststart")
+            .global_args("-hide_banner", "-loglevel", "error").overwrite_output())
+
+
 def run_with_progress(command, duration, on_progress=None):
     """Run an ffmpeg-python command; call on_progress(fraction) as FFmpeg reports its position."""
     log.info("ffmpeg %s", " ".join(command.get_args()))

@@ -39,7 +39,9 @@ def calendar_token_user(token):
     return user
 
 
-def calendar_ics(*, activities, name, base_url) -> bytes:
+def calendar_ics(*, activities, name, base_url, url=None, location=None) -> bytes:
+    """The feed of `activities`; each event links to `url(activity)`, by default the activity's page (members
+    only), and says where it is `location(activity)`, by default its place."""
     cal = Calendar()
     cal.add("prodid", "-//Kexiang//research//ZH")
     cal.add("version", "2.0")
@@ -53,11 +55,12 @@ def calendar_ics(*, activities, name, base_url) -> bytes:
         event.add("dtstart", activity.starts_at)
         event.add("dtend", activity.ends_at)
         event.add("summary", f"{activity.title} · {activity.group.name}")
-        if activity.location:
-            event.add("location", activity.location)
+        place = location(activity) if location else activity.location
+        if place:
+            event.add("location", place)
         if activity.agenda:
             event.add("description", activity.agenda)
-        event.add("url", base_url + reverse("research:activity", args=[activity.pk]))
+        event.add("url", url(activity) if url else base_url + reverse("research:activity", args=[activity.pk]))
         event.add("status", "CANCELLED" if activity.status == Activity.Status.CANCELLED else "CONFIRMED")
         event.add("sequence", 1 if activity.original_starts_at else 0)
         cal.add_component(event)

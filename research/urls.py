@@ -2,7 +2,7 @@
 review, observation, polishing, mentoring and hours pages, each area in its own url module."""
 from django.urls import include, path
 
-from .views import activities, groups, threads
+from .views import activities, groups, showcase, threads
 
 app_name = "research"
 
@@ -12,7 +12,10 @@ urlpatterns = [
     path("notifications/", threads.notifications, name="notifications"),
     path("calendar/<str:token>.ics", activities.person_calendar, name="person_calendar"),
     path("groups/<int:group_id>/", groups.group_detail, name="group"),
-    path("groups/<int:group_id>/public/", groups.group_public, name="group_public"),
+    path("public/", showcase.showcase, name="showcase"),
+    path("public/calendar.ics", showcase.showcase_calendar, name="showcase_calendar"),
+    path("groups/<int:group_id>/public/", showcase.group_public, name="group_public"),
+    path("groups/<int:group_id>/public/calendar.ics", showcase.group_public_calendar, name="group_public_calendar"),
     path("groups/<int:group_id>/calendar.ics", activities.group_calendar, name="group_calendar"),
     path("groups/<int:group_id>/schedule/", activities.schedule, name="schedule"),
     path("groups/<int:group_id>/threads/new/", threads.thread_new, name="thread_new"),

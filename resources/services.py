@@ -462,15 +462,7 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
         tags=list(tags), authors=[user.get_full_name()], school=user.school, uploaded_by=user,
     )
     if chapter is not None:
-        book = chapter.textbook
-        resource.chapter, resource.textbook, resource.textbook_title = chapter, book, book.title
-        resource.stage_id, resource.grade_id, resource.subject_id = book.stage_id, book.grade_id, book.subject_id
-        resource.edition_id, resource.volume_id = book.edition_id, book.volume_id
-        resource.chapter_path = chapter.path.split(" > ")
-        lesson = chapter
-        while lesson.kind == ChapterNode.Kind.PIECE and lesson.parent_id:
-            lesson = lesson.parent
-        resource.lesson_title = lesson.title
+        resource_file_under(resource, chapter)
     else:
         resource.stage, resource.subject = stage or (grade.stage if grade else None), subject
         resource.grade = grade
@@ -535,6 +527,20 @@ def resource_create_from_video(*, user, asset, title, visibility, resource_type=
     if wants_public:
         resource_submit_for_moderation(resource=resource, user=user)
     return resource
+
+
+def resource_file_under(resource, chapter):
+    """Classify `resource` (not saved) under a chapter of the catalogue: its book, 学段/年级/学科/版本/册, the
+    chapter's path and the lesson (课) it belongs to."""
+    book = chapter.textbook
+    resource.chapter, resource.textbook, resource.textbook_title = chapter, book, book.title
+    resource.stage_id, resource.grade_id, resource.subject_id = book.stage_id, book.grade_id, book.subject_id
+    resource.edition_id, resource.volume_id = book.edition_id, book.volume_id
+    resource.chapter_path = chapter.path.split(" > ")
+    lesson = chapter
+    while lesson.kind == ChapterNode.Kind.PIECE and lesson.parent_id:
+        lesson = lesson.parent
+    resource.lesson_title = lesson.title
 
 
 def _storage_unavailable(error):

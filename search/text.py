@@ -9,6 +9,7 @@ Three views of one text:
 - `words`: jieba's segmentation with the teaching-vocabulary dictionary (`dictionary/teaching.txt`
   plus the taxonomy's names), used for scoring and for reading what a teacher typed.
 """
+import functools
 import html
 import logging
 import re
@@ -35,6 +36,7 @@ def is_han(char):
     return bool(_HAN_RE.match(char))
 
 
+@functools.lru_cache(maxsize=16384)  # one character at a time, and texts repeat few thousand of them
 def _is_punct(char):
     return unicodedata.category(char)[0] in "PS"
 
@@ -42,6 +44,7 @@ def _is_punct(char):
 _INVISIBLE = {"Cf", "Cc", "Mn", "Me"}  # joiners, variation selectors, controls, combining marks
 
 
+@functools.lru_cache(maxsize=16384)
 def _fold(char):
     folded = unicodedata.normalize("NFKC", char).lower()
     return "".join(c for c in folded if unicodedata.category(c) not in _INVISIBLE or c in "\t\n\r")

@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.media_storage.media_status",  # a note on every page while object storage is down
+                "demo.context_processors.demo",  # the home page's "示例课程正在生成…" (evaluated only there)
             ],
         },
     },
@@ -320,6 +321,7 @@ CELERY_TASK_ROUTES = {
     "media_pipeline.tasks.encode_chunk_task": {"queue": "media"},
     "media_pipeline.tasks.join_chunks_task": {"queue": "media"},
     "live.tasks.live_replay_task": {"queue": "media"},
+    "demo.tasks.demo_lesson_build_task": {"queue": "media"},
 }
 CELERY_TASK_SERIALIZER = "json"
 CELERY_RESULT_SERIALIZER = "json"
@@ -377,6 +379,8 @@ WAGTAILDOCS_EXTENSIONS = ["pdf", "ppt", "pptx", "doc", "docx", "xls", "xlsx", "o
 KEXIANG_DEMO_CONTENT_ALLOWED = False
 # Where the third-party demo data lives (never committed; see README.md).
 KEXIANG_SHARED_DATA_DIR = Path(os.environ.get("KEXIANG_SHARED_DATA_DIR", BASE_DIR.parent / "shared" / "data"))
+# Sample videos the demo lessons use when they are there (else the demo draws its own; see demo/lessons.py).
+KEXIANG_SHARED_SAMPLES_DIR = Path(os.environ.get("KEXIANG_SHARED_SAMPLES_DIR", BASE_DIR.parent / "shared" / "samples"))
 
 LOGGING = {
     "version": 1,

@@ -5,6 +5,7 @@ from accounts.models import User
 
 from ..models import Activity, GroupMembership, Post, ResearchGroup, ReviewComment
 from ..permissions import groups_readable_q
+from .showcase import published_activities
 
 SEARCH_LIMIT = 30
 
@@ -33,7 +34,7 @@ def group_memberships(*, group):
 
 def public_activities(*, group):
     """What a group's public page lists: activities it published that were not cancelled."""
-    return group.activities.filter(is_published=True).exclude(status=Activity.Status.CANCELLED)
+    return published_activities().filter(group=group)
 
 
 def group_has_public_page(*, group) -> bool:

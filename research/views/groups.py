@@ -18,7 +18,6 @@ from ..selectors.groups import (
     group_list_for_user,
     group_memberships,
     groups_search,
-    public_activities,
 )
 from ..selectors.threads import notification_unread_count, thread_list
 from .activities import calendar_links
@@ -59,20 +58,6 @@ def group_detail(request, group_id):
         "recent": activities.filter(ends_at__lt=now).order_by("-starts_at")[:8],
         "threads": thread_list(group=group, user=request.user).filter(activity__isnull=True)[:30],
         "members": group_memberships(group=group),
-    })
-
-
-@require_safe
-def group_public(request, group_id):
-    """What the group chose to publish: its name and the activities marked for the public page.
-    A private group with nothing published has no public page (404)."""
-    group = ResearchGroup.objects.select_related("subject", "school").filter(pk=group_id).first()
-    if group is None or not group_has_public_page(group=group):
-        raise Http404
-    return render(request, "research/group_public.html", {
-        "group": group,
-        "activities": public_activities(group=group).order_by("-starts_at")[:50],
-        "is_member": group_can_read(user=request.user, group=group),
     })
 
 
