@@ -17,7 +17,7 @@ from pathlib import Path
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
-from django.db.models import Q
+from django.utils import timezone
 from PIL import Image, ImageDraw, ImageFont
 
 from accounts.models import User
@@ -33,6 +33,7 @@ from resources.services import resource_file_under
 log = logging.getLogger(__name__)
 
 EXTERNAL_PREFIX = "demo-lesson:"
+WAIT_AT_MOST = datetime.timedelta(hours=1)
 SLIDE_SIZE = (640, 360)
 # Fonts with Chinese glyphs that Debian and most distributions ship; without one the slides are in English.
 CJK_FONTS = (
@@ -113,6 +114,8 @@ def demo_lessons_queue(*, presenter, log=print) -> int:
     from .tasks import demo_lesson_build_task  # noqa: PLC0415  (the task calls back into this module)
 
     queued = 0
+    if presenter is None:
+        return queued
     for lesson in LESSONS:
         if Resource.objects.filter(external_id=EXTERNAL_PREFIX + lesson.key).exists():
             continue
@@ -146,9 +149,11 @@ def _chapter_of(lesson_title):
 
 
 def demo_lessons_progress() -> dict | None:
-    """{"ready": n, "total": m} while some demo lesson is still being made; None when none is (or no demo)."""
+    """{"ready": n, "total": m} while some demo lesson is still being made; None when none is (or no demo).
+    A draft that waited an hour was lost (no worker ran it): no more waiting for it."""
     lessons = Resource.objects.filter(external_id__startswith=EXTERNAL_PREFIX)
-    waiting = lessons.filter(live=False).exclude(media_asset__state=MediaAsset.State.FAILED)
+    waiting = (lessons.filter(live=False, created_at__gte=timezone.now() - WAIT_AT_MOST)
+               .exclude(media_asset__state=MediaAsset.State.FAILED))
     if not waiting.exists():
         return None
     return {"ready": lessons.filter(live=True).count(), "total": lessons.count()}
@@ -180,6 +185,14 @@ def demo_lesson_make(*, resource, lesson: DemoLesson) -> MediaAsset:
             resource.captions.save(f"demo-{lesson.key}.vtt", ContentFile(captions.encode()), save=False)
         resource.save(update_fields=["media_asset", "duration_s", "captions"])
     return asset
+
+
+def demo_lesson_drop(*, resource):
+    """A demo lesson whose video could not be made: its draft goes (with its asset), so nothing waits for it."""
+    asset = resource.media_asset
+    resource.delete()
+    if asset is not None:
+        asset.delete()
 
 
 def demo_lesson_publish(*, resource) -> bool:
@@ -241,6 +254,8 @@ def _captions(lesson: DemoLesson) -> str:
     return "\n".join(cues)
 
 
+DEMO_GROUP = "三年级语文联合教研组"
+REVIEWED_AT = "城乡联合示范课：《秋天的雨》朗读指导"  # the published 示范课 of demo/research.py that it was
 REVIEW_COMMENTS = (
     (3, "开场直接出示课题，简洁；可以先请学生说说秋天的雨是什么样的。"),
     (21, "停顿的斜线标得清楚，建议让学生先自己试读再出示。"),
@@ -249,20 +264,23 @@ REVIEW_COMMENTS = (
 
 
 def demo_lesson_review(*, resource) -> bool:
-    """The demo group's 评课 of the lesson, filed under its published past activity, which shows the lesson as
-    its recording. False while the video is not ready yet (a review needs its length)."""
+    """The demo group's 评课 of the lesson, filed under its published 示范课 (demo/research.py), which then shows
+    the lesson as its recording. False while the video is not ready yet (a review needs its length)."""
     asset = resource.media_asset
     if asset is None or asset.state != MediaAsset.State.READY:
         return False
-    group = ResearchGroup.objects.filter(name="三年级语文联合教研组").first()
-    if group is None or group.reviews.filter(resource=resource).exists():
+    group = ResearchGroup.objects.filter(name=DEMO_GROUP).first()
+    if group is None:
         return True
     leader = User.objects.filter(username="liwei").first()
     expert = User.objects.filter(username="wangjing").first()
     teacher = resource.uploaded_by
-    activity = (Activity.objects.filter(group=group, is_published=True, ends_at__lt=datetime.datetime.now(datetime.UTC))
-                .filter(Q(kind="demonstration") | Q(title__contains="示范课")).order_by("-starts_at").first())
+    activity = Activity.objects.filter(group=group, title=REVIEWED_AT).first()
     with transaction.atomic():
+        # one review, even if two copies of the task get here (the row lock orders them; SQLite writes one at a time)
+        Resource.objects.select_for_update().filter(pk=resource.pk).first()
+        if group.reviews.filter(resource=resource).exists():
+            return True
         review = review_create(group=group, user=leader, title=f"评课：{resource.title}", resource=resource,
                                teacher=teacher if group.memberships.filter(user=teacher).exists() else None,
                                activity=activity)

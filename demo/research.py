@@ -28,6 +28,8 @@ from research.services.activities import (
 )
 from research.services.threads import post_create, thread_create
 
+from .lessons import REVIEWED_AT
+
 GROUP_NAME = "三年级语文联合教研组"
 
 
@@ -86,7 +88,7 @@ def _demonstrations(*, group, leader, today):
     demo/lessons.py) and one to come (place and agenda)."""
     zone = timezone.get_current_timezone()
     for days, title, agenda, minutes in (
-        (-10, "城乡联合示范课：《秋天的雨》朗读指导", "1. 示范课（李伟）\n2. 乡村中心小学教师说课\n3. 集体评课",
+        (-10, REVIEWED_AT, "1. 示范课（李伟）\n2. 乡村中心小学教师说课\n3. 集体评课",
          "<p>两校 26 位教师参加。示范课突出朗读的停顿与重音；课后评课建议：先让学生试读，再出示停顿标记。"
          "课堂录像已发布到资源库。</p>"),
         (9, "城乡联合示范课：《古诗三首》", "1. 示范课：《山行》（李伟）\n2. 说课：乡村中心小学\n3. 评课与下次分工", ""),

@@ -116,6 +116,22 @@ def _people_and_groups():
         GroupMembership.objects.get_or_create(group=group, user=users[username], defaults={"role": role})
 
 
+def demo_resume(*, source: DemoSource, log=print):
+    """On a later start: what the worker did not finish (its task lost, FFmpeg missing then) is queued again:
+    the demo lessons that are not there, and the records of the file not imported yet."""
+    demo_lessons_queue(presenter=User.objects.filter(username="liwei").first(), log=log)
+    if not source.shared:
+        return
+    rows, _errors = read_resource_file(source.resources)
+    have = set(Resource.objects.filter(external_id__in=[row["external_id"] for row in rows])
+               .values_list("external_id", flat=True))
+    if len(have) < len(rows):
+        from .tasks import demo_resources_rest_task  # noqa: PLC0415  (the task calls back into this module)
+
+        transaction.on_commit(lambda: demo_resources_rest_task.delay(str(source.resources), 0))
+        log(f"资源 resources: {len(rows) - len(have)} not imported yet follow in the background")
+
+
 def demo_resources_rest(*, path, start):
     """The records of a large demo file after the first `start` (imported before the server started)."""
     rows, _errors = read_resource_file(path)

@@ -30,7 +30,7 @@ class HomePage(Page):
         context["browse"] = browse_tree(user=request.user)
         context["latest_resources"] = resource_list_latest(user=request.user, limit=8)
         context["lessons"] = lesson_list_latest(user=request.user, limit=4)
-        context["showcase_upcoming"] = showcase_upcoming(limit=3)
+        context["showcase_upcoming"] = showcase_upcoming(limit=3, parts=False)
         context["showcase_groups"] = showcase_groups()[:6]
         context["my_groups"] = group_list_for_user(user=request.user) if request.user.is_authenticated else []
         return context

@@ -35,7 +35,7 @@ def lesson_list_playable(*, user):
 
 def lesson_list_latest(*, user, limit=4):
     """The newest lessons `user` may watch now (their first rungs play), for the home page."""
-    candidates = lesson_list_playable(user=user).order_by("-pk")[: limit * 3]
+    candidates = lesson_list_playable(user=user).select_related("grade", "subject").order_by("-pk")[: limit * 3]
     return [resource for resource in candidates if resource.media_asset.playable][:limit]
 
 

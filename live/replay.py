@@ -3,16 +3,19 @@ dropped and came back left two) handed to the ordinary VOD pipeline once the bro
 every rung, the posters, the storyboard and the slide stills (PeerTube's live hands off the same way).
 
 The recordings are on the disk of the machine running nginx-rtmp (KEXIANG_LIVE_ROOT/recordings); the worker
-that takes live_replay_task must see that folder (the same machine, or a shared mount).
+that takes live_replay_task must see that folder (the same machine, or a shared mount). It copies them into the
+media storage as the replay's original, so the transcode runs on any worker and nginx's folder may be cleaned.
 """
 import logging
 import subprocess
+import tempfile
 from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
 
 from media_pipeline import ffmpeg as media_ffmpeg
+from media_pipeline import publishing
 from media_pipeline.services import media_asset_create
 from research.models import GroupMembership
 
@@ -20,13 +23,31 @@ from .models import LiveLesson
 
 log = logging.getLogger(__name__)
 
+# A connection that sent nothing but the FLV header and metadata (a phone that gave up at once) leaves a file of
+# a few hundred bytes, which FFmpeg cannot join: not a recording.
+RECORDING_MIN_BYTES = 4096
+
 
 def recordings(live) -> list[Path]:
     """nginx's recordings of the lesson's stream (`lesson-<id>-<unix time>.flv`), oldest first, empty ones left out."""
     folder = Path(settings.KEXIANG_LIVE_ROOT) / "recordings"
     found = [path for path in folder.glob(f"lesson-{live.pk}-*.flv")
-             if path.stem.rsplit("-", 1)[-1].isdigit() and path.stat().st_size > 0]
+             if path.stem.rsplit("-", 1)[-1].isdigit() and path.stat().st_size > RECORDING_MIN_BYTES]
     return sorted(found, key=lambda path: int(path.stem.rsplit("-", 1)[-1]))
+
+
+def _original_store(live, parts) -> str:
+    """The recordings as one original in the media storage (joined without re-encoding in a scratch folder of the
+    worker's own: nginx owns the recordings folder). Returns its name there."""
+    key = f"live-{live.pk}-replay"
+    if len(parts) == 1:
+        return publishing.original_store(parts[0], key, parts[0].name)
+    with tempfile.TemporaryDirectory(prefix="kexiang-replay-") as scratch:
+        listing = Path(scratch) / "recordings.txt"
+        listing.write_text("".join(f"file '{path}'\n" for path in parts))
+        joined = Path(scratch) / f"lesson-{live.pk}-replay.mkv"
+        media_ffmpeg.concat_command(listing, joined).run(cmd="ffmpeg", capture_stdout=True, capture_stderr=True)
+        return publishing.original_store(joined, key, joined.name)
 
 
 def _owner(live):
@@ -49,20 +70,15 @@ def live_replay_make(*, live_id):
         live.save(update_fields=["problem"])
         log.warning("live: lesson %s ended with no recording (%s) or no owner", live.pk, parts)
         return None
-    source = parts[0]
-    if len(parts) > 1:
-        source = parts[0].with_name(f"lesson-{live.pk}-replay.mkv")
-        listing = source.with_suffix(".txt")
-        listing.write_text("".join(f"file '{path.name}'\n" for path in parts))
-        try:
-            media_ffmpeg.concat_command(listing, source).run(cmd="ffmpeg", capture_stdout=True, capture_stderr=True)
-        except (OSError, subprocess.SubprocessError, media_ffmpeg.ffmpeg.Error) as exc:
-            log.exception("live: joining the recordings of lesson %s failed", live.pk)
-            live.problem, live.problem_detail = LiveLesson.Problem.REPLAY_FAILED, str(exc)[:1000]
-            live.save(update_fields=["problem", "problem_detail"])
-            return None
+    try:
+        source = _original_store(live, parts)
+    except (OSError, subprocess.SubprocessError, media_ffmpeg.ffmpeg.Error) as exc:
+        log.exception("live: keeping the recordings of lesson %s as its replay failed", live.pk)
+        live.problem, live.problem_detail = LiveLesson.Problem.REPLAY_FAILED, str(getattr(exc, "stderr", "") or exc)[-1000:]
+        live.save(update_fields=["problem", "problem_detail"])
+        return None
     with transaction.atomic():
-        asset = media_asset_create(owner=owner, source_path=str(source), title=f"{live.title}（直播回放）")
+        asset = media_asset_create(owner=owner, source_path=source, title=f"{live.title}（直播回放）")
         live.replay = asset
         live.save(update_fields=["replay"])
     log.info("live: lesson %s's replay is asset %s (%d recording(s))", live.pk, asset.pk, len(parts))

@@ -144,7 +144,10 @@ class Activity(models.Model):
     )
     resources = models.ManyToManyField("resources.Resource", blank=True, related_name="activities", verbose_name=_("resources"))
     is_published = models.BooleanField(
-        _("on the public page"), default=False, help_text=_("Show the agenda and minutes on the group's public page")
+        _("on the public page"), default=False,
+        help_text=_("Show it to everyone, on the group's public page, /research/public/, the home page and the public "
+                    "calendar: title, time, agenda, presenters, minutes and the library resources anyone may see; "
+                    "the place too for open events (示范课, 专题报告, 专题讲座)")
     )
     reminded_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")

@@ -47,7 +47,7 @@ def test_a_visitor_reaches_a_playing_lesson_and_the_public_research_from_the_hom
         assert lesson.live and lesson.chapter_id and lesson.media_asset.state == MediaAsset.State.READY, lesson.title
         assert "240p" in {v["name"] for v in lesson.media_asset.variants}
     made = lessons.get(external_id="demo-lesson:autumn-rain")
-    assert made.captions and made.lesson_title == "秋天的雨" and made.media_asset.has_video
+    assert made.captions and made.lesson_title.endswith("秋天的雨") and made.media_asset.has_video
     assert {v["name"] for v in made.media_asset.variants} == {"audio", "240p", "360p"}
     review = LessonReview.objects.get(resource=made)
     assert review.comments.count() == 3 and review.activity.is_published

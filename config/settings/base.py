@@ -106,7 +106,6 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.media_storage.media_status",  # a note on every page while object storage is down
-                "demo.context_processors.demo",  # the home page's "示例课程正在生成…" (evaluated only there)
             ],
         },
     },

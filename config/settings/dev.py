@@ -13,6 +13,8 @@ DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = ["127.0.0.1", "localhost", "[::1]", "testserver", *env_list("ALLOWED_HOSTS")]
 # The demo content (make run) has logins with a published password: allowed here, never in production.
 KEXIANG_DEMO_CONTENT_ALLOWED = True
+# The home page's "示例课程正在生成…" while the worker makes the demo lessons (a query only on that page).
+TEMPLATES[0]["OPTIONS"]["context_processors"].append("demo.context_processors.demo")  # noqa: F405
 
 
 def _secret_key():

@@ -10,7 +10,6 @@ from django.contrib.auth.models import AnonymousUser
 from django.db.models import Prefetch, Q
 from django.utils import timezone
 
-from media_pipeline.models import MediaAsset
 from resources.models import Resource
 from resources.selectors import resource_visible_q
 
@@ -52,12 +51,15 @@ def _public_places(activities):
     return activities
 
 
-def showcase_upcoming(*, group=None, now=None, limit=20):
+def showcase_upcoming(*, group=None, now=None, limit=20, parts=True):
+    """Published activities not over yet, soonest first; `parts`: with presenters and recordings (not for a list
+    of titles)."""
     now = now or timezone.now()
     activities = published_activities().filter(ends_at__gte=now)
     if group is not None:
         activities = activities.filter(group=group)
-    return _public_places(_with_public_parts(activities.order_by("starts_at"))[:limit])
+    activities = _with_public_parts(activities) if parts else activities
+    return _public_places(activities.order_by("starts_at")[:limit])
 
 
 def showcase_past(*, group=None, now=None, limit=20):
@@ -75,8 +77,3 @@ def showcase_feed(*, group=None, now=None):
     if group is not None:
         activities = activities.filter(group=group)
     return activities.select_related("group").order_by("starts_at")
-
-
-def playable(resource) -> bool:
-    asset = resource.media_asset
-    return asset is not None and asset.playable and asset.state != MediaAsset.State.FAILED

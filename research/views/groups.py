@@ -1,5 +1,5 @@
-"""Research home (my groups, what is coming up), a group's page, its public page, and search inside
-the groups a member belongs to."""
+"""Research home (my groups, what is coming up), a group's page, and search inside the groups a member belongs
+to. The public pages are in showcase.py."""
 import datetime
 
 from django.contrib.auth.views import redirect_to_login

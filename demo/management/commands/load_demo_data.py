@@ -1,7 +1,7 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
-from demo.services import DEMO_PASSWORD, demo_is_loaded, demo_load, demo_source
+from demo.services import DEMO_PASSWORD, demo_is_loaded, demo_load, demo_resume, demo_source
 from resources.exceptions import CatalogueError, ResourceImportError
 
 
@@ -18,10 +18,11 @@ class Command(BaseCommand):
         if not (settings.DEBUG or settings.KEXIANG_DEMO_CONTENT_ALLOWED or allow_without_debug):
             raise CommandError("示例数据含公开密码的账号，生产环境不加载 (production settings, DEBUG is off: demo logins "
                                "have a published password; pass --allow-without-debug on a throw-away machine).")
+        source = demo_source(shared_dir)
         if demo_is_loaded() and not force:
             self.stdout.write("示例数据已加载，跳过 (demo content already loaded; --force to reload).")
+            demo_resume(source=source, log=self.stdout.write)
             return
-        source = demo_source(shared_dir)
         where = f"{source.catalogue} (shared data)" if source.shared else "built-in demo set"
         self.stdout.write(f"加载示例数据 loading demo content from {where} …")
         try:
