@@ -26,13 +26,17 @@ log = logging.getLogger(__name__)
 # A connection that sent nothing but the FLV header and metadata (a phone that gave up at once) leaves a file of
 # a few hundred bytes, which FFmpeg cannot join: not a recording.
 RECORDING_MIN_BYTES = 4096
+RECORDING_CLOCK_SLACK = 30  # seconds: nginx names a recording when it opens it, the app notes the start a moment later
 
 
 def recordings(live) -> list[Path]:
-    """nginx's recordings of the lesson's stream (`lesson-<id>-<unix time>.flv`), oldest first, empty ones left out."""
+    """nginx's recordings of the lesson's stream (`lesson-<id>-<unix time>.flv`), oldest first, from the lesson's
+    start on (a try before it is left out), empty ones left out."""
     folder = Path(settings.KEXIANG_LIVE_ROOT) / "recordings"
+    since = live.started_at.timestamp() - RECORDING_CLOCK_SLACK if live.started_at else 0
     found = [path for path in folder.glob(f"lesson-{live.pk}-*.flv")
-             if path.stem.rsplit("-", 1)[-1].isdigit() and path.stat().st_size > RECORDING_MIN_BYTES]
+             if path.stem.rsplit("-", 1)[-1].isdigit() and int(path.stem.rsplit("-", 1)[-1]) >= since
+             and path.stat().st_size > RECORDING_MIN_BYTES]
     return sorted(found, key=lambda path: int(path.stem.rsplit("-", 1)[-1]))
 
 

@@ -8,7 +8,9 @@ new one and the old one stops working.
 import datetime
 import hashlib
 import hmac
+import os
 import secrets
+from pathlib import Path
 
 from django.conf import settings
 from django.db import transaction
@@ -20,6 +22,10 @@ from research.permissions import require_leader
 from research.services.activities import activity_sign_in
 
 from .models import LiveLesson, LiveViewer
+
+
+# No playlist or segment written for this long: the muxing session (and so the publisher) is gone.
+STALE_AFTER = datetime.timedelta(seconds=20)
 
 
 def _hash(key):
@@ -81,6 +87,28 @@ def _dropped_for_good(live, now):
         and now - live.dropped_at >= grace
 
 
+def _last_output(live):
+    """When the lesson's muxing session last wrote a playlist or segment (KEXIANG_LIVE_ROOT/<id>/), or None."""
+    newest = None
+    for root, _dirs, files in os.walk(Path(settings.KEXIANG_LIVE_ROOT) / str(live.pk)):
+        for name in files:
+            try:
+                mtime = os.stat(os.path.join(root, name)).st_mtime
+            except OSError:  # (a temporary file FFmpeg just renamed)
+                continue
+            newest = mtime if newest is None else max(newest, mtime)
+    return datetime.datetime.fromtimestamp(newest, datetime.UTC) if newest is not None else None
+
+
+def _publisher_gone(live, now):
+    """nginx's "publish done" was lost (nginx or the app restarted mid-broadcast): the lesson still names a
+    publisher, but nothing has come out of its muxing session for STALE_AFTER. When, or None if it is alive."""
+    if not live.publisher or live.state != LiveLesson.State.LIVE or not Path(settings.KEXIANG_LIVE_ROOT).is_dir():
+        return None  # (a machine that does not see the live root cannot tell: the publisher is taken as alive)
+    last = _last_output(live) or live.started_at
+    return last if last is not None and now - last >= STALE_AFTER else None
+
+
 def publish_authorize(*, stream_name, client_id, now=None):
     """(live lesson, None) when this connection may publish `stream_name`, else (None or the lesson, reason).
     A publisher that dropped comes back to the same lesson within the grace period."""
@@ -94,7 +122,8 @@ def publish_authorize(*, stream_name, client_id, now=None):
             return live, "outside the time window"
         if live.state in (LiveLesson.State.ENDED, LiveLesson.State.FAILED) or _dropped_for_good(live, now):
             return live, "ended"
-        if live.state == LiveLesson.State.LIVE and live.publisher and live.publisher != str(client_id):
+        if live.state == LiveLesson.State.LIVE and live.publisher and live.publisher != str(client_id) \
+                and _publisher_gone(live, now) is None:
             return live, "another connection is publishing"
         live.state = LiveLesson.State.LIVE
         live.publisher = str(client_id)
@@ -137,6 +166,12 @@ def live_end(*, live_id, now=None):
         live = LiveLesson.objects.select_for_update().filter(pk=live_id).first()
         if live is None or not _dropped_for_good(live, now):
             return None
+        if live.dropped_at < live.scheduled_at:
+            # a try before the lesson (the window opens early): it waits for the real start again, and the
+            # replay leaves this try's recordings out (replay.recordings keeps those from started_at on)
+            live.state, live.started_at, live.dropped_at, live.problem = LiveLesson.State.SCHEDULED, None, None, ""
+            live.save(update_fields=["state", "started_at", "dropped_at", "problem"])
+            return None
         live.state = LiveLesson.State.ENDED
         live.ended_at = live.dropped_at
         live.save(update_fields=["state", "ended_at"])
@@ -146,8 +181,13 @@ def live_end(*, live_id, now=None):
 
 
 def live_end_overdue(*, now=None):
-    """The sweeper: lessons dropped for longer than the grace period whose end task was lost."""
+    """The sweeper: lessons dropped for longer than the grace period whose end task was lost, and lessons whose
+    "publish done" was lost (their muxing session stopped writing: dropped then)."""
     now = now or timezone.now()
+    for live in LiveLesson.objects.filter(state=LiveLesson.State.LIVE).exclude(publisher=""):
+        gone = _publisher_gone(live, now)
+        if gone is not None:
+            LiveLesson.objects.filter(pk=live.pk, publisher=live.publisher).update(publisher="", dropped_at=gone)
     cutoff = now - datetime.timedelta(seconds=settings.KEXIANG_LIVE_GRACE_SECONDS)
     overdue = LiveLesson.objects.filter(state=LiveLesson.State.LIVE, publisher="", dropped_at__lte=cutoff)
     return [live for live in (live_end(live_id=pk, now=now) for pk in overdue.values_list("pk", flat=True)) if live]

@@ -127,8 +127,8 @@ def comments(request, pk):
     (the thread's own service: sanitising, @mentions, a phone that sends twice saves once)."""
     live = _watchable(request, pk)
     if request.method == "POST":
-        if live.activity_id is None:
-            raise Http404
+        if live.activity_id is None or not group_can_read(user=request.user, group=live.group):
+            raise Http404  # (before the thread is made: a viewer who may not post leaves nothing behind)
         thread = activity_thread(activity=live.activity)
         try:
             post, unknown = post_create(thread=thread, author=request.user, body=request.POST.get("body", ""),
@@ -196,7 +196,8 @@ def manage(request, pk):
     """The presenter's page: where to publish, the key (once, after scheduling or a reset), who watched."""
     live = get_object_or_404(LiveLesson.objects.select_related("group", "activity", "replay"), pk=pk)
     require_leader(user=request.user, group=live.group, message=_("Only the group's leader can manage this lesson."))
-    if request.method == "POST" and request.POST.get("action") == "publish" and live.replay_id:
+    action = request.POST.get("action") if request.method == "POST" else None
+    if action == "publish" and live.replay_id:
         try:
             resource = resource_create_from_video(
                 user=request.user, asset=live.replay, title=live.title, subject=live.group.subject,
@@ -206,8 +207,9 @@ def manage(request, pk):
             return redirect("live:manage", live.pk)
         messages.success(request, _("The replay is in the library."))
         return redirect("resources:detail", resource.pk)
-    if request.method == "POST":
+    if action == "reset":
         request.session[f"live-key-{live.pk}"] = services.stream_key_reset(user=request.user, live=live)
+    if request.method == "POST":  # (anything else, e.g. publishing a replay that is gone: nothing changes)
         return redirect("live:manage", live.pk)
     key = request.session.pop(f"live-key-{live.pk}", None)
     return render(request, "live/manage.html", {

@@ -5,8 +5,8 @@
   ones too); district researchers and superusers every school and pairing; teachers and viewers none.
 - **Hours**: everyone their own; a teacher's, a school's or a pairing's for those who may read the figures
   of that school or pairing (the same readers, the same schools and pairings).
-- **Ledger** (帮扶台账): the school admins of the pairing's two schools, district researchers and superusers;
-  not research-group leaders.
+- **Ledger** (帮扶台账): the school admins of the pairing's two schools, the leaders of a research group of the
+  pairing, district researchers and superusers.
 """
 from __future__ import annotations
 
@@ -91,18 +91,28 @@ def hours_reader_can_read_teacher(*, user, teacher: User) -> bool:
 # --- The pairing ledger --------------------------------------------------------------------------------
 
 
+def _led_pairings(user) -> QuerySet[SchoolPairing]:
+    """The pairings of the research groups `user` leads (a group's own role, whatever the account's role)."""
+    return SchoolPairing.objects.filter(research_groups__memberships__user=user,
+                                        research_groups__memberships__role="leader")
+
+
 def ledger_reader_can_read(*, user) -> bool:
-    """Whether `user` may read any ledger: school admins, district researchers, superusers."""
-    return _reader_in(user, LEDGER_READER_ROLES)
+    """Whether `user` may read any ledger: school admins, leaders of a pairing's group, district researchers,
+    superusers."""
+    if _reader_in(user, LEDGER_READER_ROLES):
+        return True
+    return bool(user and user.is_authenticated and user.is_active) and _led_pairings(user).exists()
 
 
 def ledger_pairing_list(*, user) -> QuerySet[SchoolPairing]:
     """The pairings whose ledger `user` may read: all for district researchers and superusers, those of
-    their own school for a school admin."""
+    their own school for a school admin, those of the groups they lead for a group's leader."""
     if not ledger_reader_can_read(user=user):
         return SchoolPairing.objects.none()
     if _sees_every_school(user):
         return SchoolPairing.objects.select_related("supporting", "supported").all()
-    if not user.school_id:
-        return SchoolPairing.objects.none()
-    return _pairings_of_school(user.school_id)
+    readable = Q(pk__in=_led_pairings(user).values("pk"))
+    if user.role == User.Role.SCHOOL_ADMIN and user.school_id:
+        readable |= Q(supporting_id=user.school_id) | Q(supported_id=user.school_id)
+    return SchoolPairing.objects.select_related("supporting", "supported").filter(readable)

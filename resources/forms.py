@@ -37,7 +37,8 @@ class ResourceUploadForm(forms.Form):
     visibility = forms.ChoiceField(
         label=_("Who can see it"), choices=Resource.Visibility.choices, initial=Resource.Visibility.SCHOOL,
         widget=forms.RadioSelect,
-        help_text=_("Public resources are checked by a school admin or district researcher before everyone sees them."),
+        help_text=_("Public resources are checked by a school admin or district researcher before everyone sees them; "
+                    "until then your school and its paired schools see them."),
     )
     licence = forms.ChoiceField(label=_("Licence"), choices=Licence.choices, initial=DEFAULT_LICENCE)
 

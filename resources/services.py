@@ -40,6 +40,7 @@ from .models import (
     Volume,
 )
 from .previews import resource_preview_request
+from .selectors import paired_school_ids
 
 
 @dataclass
@@ -488,7 +489,7 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
 
     wants_public = visibility == Resource.Visibility.PUBLIC
     if wants_public:
-        visibility = Resource.Visibility.SCHOOL if user.school_id else Resource.Visibility.PRIVATE
+        visibility = visibility_while_moderated(user=user)
     resource.visibility = visibility
     resource.full_clean()
     resource.save()
@@ -520,13 +521,22 @@ def resource_create_from_video(*, user, asset, title, visibility, resource_type=
     )
     wants_public = visibility == Resource.Visibility.PUBLIC
     if wants_public:
-        visibility = Resource.Visibility.SCHOOL if user.school_id else Resource.Visibility.PRIVATE
+        visibility = visibility_while_moderated(user=user)
     resource.visibility = visibility
     resource.full_clean()
     resource.save()
     if wants_public:
         resource_submit_for_moderation(resource=resource, user=user)
     return resource
+
+
+def visibility_while_moderated(*, user) -> str:
+    """Who sees a resource its uploader asked to make public while a reviewer has not approved it yet: it was
+    meant for everyone, so the uploader's school and the schools paired with it (a partner school asked for
+    it); only the uploader when they have no school."""
+    if not user.school_id:
+        return Resource.Visibility.PRIVATE
+    return Resource.Visibility.PAIRING if len(paired_school_ids(user.school_id)) > 1 else Resource.Visibility.SCHOOL
 
 
 def resource_file_under(resource, chapter):

@@ -106,6 +106,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "core.media_storage.media_status",  # a note on every page while object storage is down
+                "research.context_processors.notifications",  # the unread count in the header
             ],
         },
     },

@@ -2,6 +2,7 @@
 attendance, live comments, who may read the live files, and the replay made from nginx's recordings."""
 import datetime
 import json
+import os
 
 import pytest
 from django.utils import timezone
@@ -10,7 +11,7 @@ from live import replay, services
 from live.models import LiveLesson, LiveViewer
 from media_pipeline.models import MediaAsset
 from media_pipeline.tests.conftest import lavfi_clip
-from research.models import GroupMembership, SignIn
+from research.models import GroupMembership, SignIn, Thread
 from research.services.activities import activity_create
 from tests.factories import ResearchGroupFactory, UserFactory
 
@@ -53,7 +54,9 @@ def test_the_leader_schedules_on_a_phone_and_sees_the_key_once(client, group):
     key = page.split('id="live-key">')[1].split("<")[0]
     assert key.startswith(f"{live.pk}-") and "rtmp://" in page and "OBS" in page
     assert key not in client.get(created["Location"]).content.decode()  # shown once
-    client.post(created["Location"])  # a new key
+    client.post(created["Location"], {"action": "publish"})  # (no replay yet: not a reason to change the key)
+    assert 'id="live-key"' not in client.get(created["Location"]).content.decode()
+    client.post(created["Location"], {"action": "reset"})  # a new key
     assert f'id="live-key">{live.pk}-' in client.get(created["Location"]).content.decode()
     assert client.post("/live/hooks/publish", {"name": key, "clientid": "9"}).status_code == 403  # the old one
 
@@ -145,6 +148,14 @@ def test_live_comments_are_the_activity_thread_for_its_members_only(client, less
     assert "live-comment-form" not in client.get(f"/live/{lesson.pk}/").content.decode()
 
 
+def test_a_viewer_who_may_not_post_leaves_no_thread_behind(client, lesson):
+    lesson.audience = LiveLesson.Audience.PUBLIC
+    lesson.save()
+    client.force_login(UserFactory())
+    assert client.post(f"/live/{lesson.pk}/comments", {"body": "hi"}).status_code == 404
+    assert not Thread.objects.filter(activity=lesson.activity).exists()
+
+
 def test_the_live_files_go_only_to_those_who_may_watch(client, settings, lesson):
     folder = settings.KEXIANG_LIVE_ROOT / str(lesson.pk)
     (folder / "240p").mkdir(parents=True)
@@ -209,3 +220,50 @@ def test_the_replay_goes_to_the_library_and_to_a_review(client, group, lesson):
     assert 'value="publish"' not in client.get(f"/live/{lesson.pk}/manage/").content.decode()  # once
     review = review_create(group=group, user=group.leader, title="评《秋天的雨》", asset=asset)
     assert review.asset == asset  # ready for time-coded review (评课)
+
+
+def test_a_try_before_the_lesson_waits_for_the_real_start_and_stays_out_of_the_replay(settings, tmp_path, group):
+    settings.KEXIANG_LIVE_ROOT = tmp_path / "live"
+    start = timezone.now() + datetime.timedelta(minutes=20)
+    live, key = services.live_create(user=group.leader, group=group, title="公开课", scheduled_at=start)
+    grace = datetime.timedelta(seconds=settings.KEXIANG_LIVE_GRACE_SECONDS + 1)
+    now = timezone.now()
+    assert services.publish_authorize(stream_name=key, client_id="1", now=now)[1] is None  # the window is open
+    services.publish_done(stream_name=f"{live.pk}-x", client_id="1", now=now + datetime.timedelta(minutes=1))
+    assert services.live_end(live_id=live.pk, now=now + datetime.timedelta(minutes=1) + grace) is None
+    live.refresh_from_db()
+    assert live.state == LiveLesson.State.SCHEDULED and live.started_at is None  # not ended: a rehearsal
+
+    assert services.publish_authorize(stream_name=key, client_id="2", now=start)[1] is None  # the real start
+    recordings = settings.KEXIANG_LIVE_ROOT / "recordings"
+    recordings.mkdir(parents=True)
+    for at in (now, start):
+        (recordings / f"lesson-{live.pk}-{int(at.timestamp())}.flv").write_bytes(b"FLV" + b"\0" * 5000)
+    live.refresh_from_db()
+    assert [p.name for p in replay.recordings(live)] == [f"lesson-{live.pk}-{int(start.timestamp())}.flv"]
+
+
+def test_a_lost_publish_done_does_not_leave_the_lesson_live_for_ever(settings, tmp_path, group):
+    settings.KEXIANG_LIVE_ROOT = tmp_path / "live"
+    live, key = services.live_create(user=group.leader, group=group, title="示范课")
+    now = timezone.now()
+    assert services.publish_authorize(stream_name=key, client_id="7", now=now)[1] is None
+    rung = settings.KEXIANG_LIVE_ROOT / str(live.pk) / "240p"
+    rung.mkdir(parents=True)
+    (rung / "index.m3u8").write_text("#EXTM3U\n")
+    # nginx restarted mid-broadcast: no "publish done" for connection 7; the muxing session still writes ...
+    assert services.publish_authorize(stream_name=key, client_id="8", now=now + datetime.timedelta(seconds=5))[1] \
+        == "another connection is publishing"
+    # ... then stops. The phone that connects again with the right key takes over.
+    later = now + datetime.timedelta(seconds=40)
+    assert services.publish_authorize(stream_name=key, client_id="8", now=later)[1] is None
+    live.refresh_from_db()
+    assert live.publisher == "8"
+
+    # and when nobody comes back, the sweeper ends it: dropped when its output stopped, then the grace period
+    os.utime(rung / "index.m3u8", (later.timestamp(), later.timestamp()))
+    grace = datetime.timedelta(seconds=settings.KEXIANG_LIVE_GRACE_SECONDS)
+    assert services.live_end_overdue(now=later + datetime.timedelta(seconds=10)) == []  # still writing
+    assert [ended.pk for ended in services.live_end_overdue(now=later + services.STALE_AFTER + grace)] == [live.pk]
+    live.refresh_from_db()
+    assert live.state == LiveLesson.State.ENDED and live.ended_at == later

@@ -34,12 +34,14 @@ def review_list(*, group):
 
 
 def review_video_choices(*, user, query="", limit=30):
-    """What `user` may review: their own ready media assets and the video resources they can see."""
-    assets = MediaAsset.objects.filter(owner=user, state=MediaAsset.State.READY, duration__isnull=False)
+    """What `user` may review: the video resources they can see, and their own ready media assets that are not
+    one of those already (a video made into a resource is listed once, as the resource, by its title)."""
     resources = Resource.objects.filter(resource_visible_q(user)).filter(
         media_asset__state=MediaAsset.State.READY, media_asset__duration__isnull=False,
         resource_type__in=VIDEO_TYPES,
     )
+    assets = (MediaAsset.objects.filter(owner=user, state=MediaAsset.State.READY, duration__isnull=False)
+              .exclude(pk__in=resources.values("media_asset_id")))
     if query:
         assets = assets.filter(title__icontains=query)
         resources = resources.filter(title__icontains=query)

@@ -314,8 +314,8 @@ def test_teachers_cannot_see_a_school_or_the_ledger(world, client, english):
     for url in (LEDGER, EXPORT):
         response = client.get(url, {"pairing": world.pairing.pk, "semester": AUTUMN.code})
         assert response.status_code == 403
-        assert "Pairing ledgers are for the school admins of the two schools and for district researchers" in \
-            response.content.decode()
+        assert "Pairing ledgers are for the school admins of the two schools, the leaders of the pairing's research " \
+            "groups and district researchers" in response.content.decode().replace("&#x27;", "'")
 
 
 def test_another_schools_admin_cannot_read_this_pairing(world, client, english):
@@ -323,7 +323,7 @@ def test_another_schools_admin_cannot_read_this_pairing(world, client, english):
     for url in (LEDGER, EXPORT):
         response = client.get(url, {"pairing": world.pairing.pk, "semester": AUTUMN.code})
         assert response.status_code in (403, 404)
-        assert "pairings your school is in" in response.content.decode()
+        assert "ledgers of your school&#x27;s pairings" in response.content.decode()
     assert client.get(HOURS, {"pairing": world.pairing.pk, "semester": AUTUMN.code}).status_code == 403
     assert client.get(HOURS, {"teacher": world.a.pk, "semester": AUTUMN.code}).status_code == 403
     assert client.get(LEDGER, {"pairing": 987654, "semester": AUTUMN.code}).status_code == 404
@@ -340,9 +340,20 @@ def test_the_ledger_page_for_a_school_admin_and_a_researcher(world, client):
         assert f'href="/research/ledger/export.xlsx?pairing={world.pairing.pk}&amp;semester=2025-autumn"' in html
         assert "data-print" in html and "js/print-button.js" in html and "research-hours.css" in html
         assert "别处的教研" not in html
-    # Without a pairing: the list to choose from.
+    # Without a pairing: the only one there is, without asking (a researcher reads every pairing: the list).
     response = client.get(LEDGER)
     assert response.status_code == 200 and world.pairing in list(response.context["pairings"])
+    client.force_login(world.admin_city)
+    assert client.get(LEDGER, {"semester": AUTUMN.code}).context["ledger"] is not None
+
+
+def test_the_leader_of_a_group_in_the_pairing_reads_its_ledger(world, client):
+    client.force_login(world.leader)
+    response = client.get(LEDGER, {"semester": AUTUMN.code})  # one pairing: shown without asking
+    assert response.status_code == 200 and response.context["pairing"] == world.pairing
+    assert len(response.context["ledger"].activities) == 7
+    assert client.get(EXPORT, {"pairing": world.pairing.pk, "semester": AUTUMN.code}).status_code == 200
+    assert client.get(HOURS, {"pairing": world.pairing.pk, "semester": AUTUMN.code}).context["can_read_ledger"]
 
 
 def test_a_school_admin_sees_the_pairing_table_and_a_teachers_lines(world, client):
@@ -370,6 +381,8 @@ def test_bad_choices_are_400_with_a_sentence(world, client, english):
     assert response.status_code == 400 and "“2025-winter”" in response.content.decode()
     assert client.get(HOURS, {"school": "abc"}).status_code == 400
     assert client.get(LEDGER, {"pairing": "1; drop"}).status_code == 400
+    client.force_login(world.researcher)  # (two pairings to read: one must be chosen; with one only, it is that one)
+    SchoolPairingFactory(supporting=world.city, supported=SchoolFactory(), starts_on=datetime.date(2025, 9, 1))
     response = client.get(EXPORT, {"semester": AUTUMN.code})
     assert response.status_code == 400 and "Choose a pairing" in response.content.decode()
     assert client.get(HOURS, {"school": world.city.pk, "pairing": world.pairing.pk}).status_code == 400
@@ -464,3 +477,22 @@ def test_the_ledger_fits_a_phone_and_prints_on_a4(world, client, live_server, se
         assert page.locator(".hours-total strong").inner_text() == "16"
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         screenshot(page, "hours-mine-360x640")
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_group_leader_reaches_the_pairing_ledger_from_his_hours_on_a_phone(world, client, live_server, settings):
+    from tests.browser import PHONE, phone_page, screenshot
+
+    client.force_login(world.leader)
+    with phone_page() as page:
+        page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": live_server.url,
+                                   "value": client.cookies[settings.SESSION_COOKIE_NAME].value}])
+        page.goto(f"{live_server.url}{HOURS}?pairing={world.pairing.pk}&semester={AUTUMN.code}")
+        page.click(f"a[href*='/research/ledger/?pairing={world.pairing.pk}']")
+        page.wait_for_url("**/research/ledger/**")
+        assert "语文周教研" in page.inner_text("main")  # the ledger itself, not a refusal
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        screenshot(page, "ledger-group-leader-360x640")
+        page.goto(f"{live_server.url}{LEDGER}")  # his one pairing (this semester's ledger), without asking
+        assert page.locator(".ledger-signatures").count() == 1

@@ -339,3 +339,25 @@ def test_submitting_with_points_left_keeps_a_draft(english, people, review):
     assert "还没看到" in record.notes  # a note without a score is not lost
     # the page comes back with the draft on the form
     assert 'value="5" checked' in response.content.decode() and "准备充分" in response.content.decode()
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_a_video_made_into_a_resource_is_offered_once_by_its_title(client, people, live_server, settings):
+    from tests.browser import PHONE, phone_page, screenshot
+
+    uploaded = ready_asset(people.member, title="VID_20261204_0931.mp4")
+    ResourceFactory(title="《秋天的雨》第二次试讲", resource_type=ResourceType.RECORDING, media_asset=uploaded,
+                    visibility=Resource.Visibility.SCHOOL, school=people.school, uploaded_by=people.member, live=True)
+    ready_asset(people.member, title="只是上传的录像.mp4")  # not made into a resource: offered as it is
+    client.force_login(people.member)
+    with phone_page() as page:
+        page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": live_server.url,
+                                   "value": client.cookies[settings.SESSION_COOKIE_NAME].value}])
+        page.goto(f"{live_server.url}/research/groups/{people.group.pk}/reviews/new/?asset={uploaded.pk}")
+        text = page.inner_text("main")
+        assert text.count("《秋天的雨》第二次试讲") == 1 and "VID_20261204_0931" not in text
+        assert "只是上传的录像" in text
+        assert page.locator("input[name=video]:checked").get_attribute("value").startswith("resource-")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        screenshot(page, "review-new-one-entry-per-video-360x640")

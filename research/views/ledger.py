@@ -25,14 +25,17 @@ def _ledger_scope(request) -> Scope:
     with a sentence."""
     user = request.user
     if not ledger_reader_can_read(user=user):
-        raise ScopeForbiddenError(_("Pairing ledgers are for the school admins of the two schools and for district "
-                                    "researchers. Your own hours are under “My hours”; ask your school admin for "
-                                    "the ledger."))
+        raise ScopeForbiddenError(_("Pairing ledgers are for the school admins of the two schools, the leaders of "
+                                    "the pairing's research groups and district researchers. Your own hours are "
+                                    "under “My hours”; ask your school admin for the ledger."))
     asked = scope_read(request.GET, kinds=(PAIRING,))
+    readable = ledger_pairing_list(user=user)
     if asked.kind is None:
-        return Scope(asked.semester)
-    pairing = scope_pairing(pairings=ledger_pairing_list(user=user), pk=asked.pk,
-                            forbidden=_("You can read the ledgers of the pairings your school is in only."))
+        only = list(readable[:2])
+        # one pairing to choose from: shown without asking
+        return Scope(asked.semester, pairing=only[0]) if len(only) == 1 else Scope(asked.semester)
+    pairing = scope_pairing(pairings=readable, pk=asked.pk,
+                            forbidden=_("You can read the ledgers of your school's pairings and of your groups' only."))
     return Scope(asked.semester, pairing=pairing)
 
 

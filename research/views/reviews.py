@@ -84,7 +84,9 @@ def review_new(request, group_id):
     default_scale = scale_default()
     values = {"video": "", "title": "", "teacher": "", "scale": str(default_scale.pk)}  # the teacher is chosen, never assumed
     if request.GET.get("asset"):
-        values["video"] = f"asset-{request.GET['asset']}"
+        # a video that is a resource already is chosen as the resource (the list shows it once)
+        made = next((r for r in resources if str(r.media_asset_id) == request.GET["asset"]), None)
+        values["video"] = f"resource-{made.pk}" if made else f"asset-{request.GET['asset']}"
     elif request.GET.get("resource"):
         values["video"] = f"resource-{request.GET['resource']}"
     error = None

@@ -1,0 +1,115 @@
+"""What a teacher tripped over on a first walk through (issue 20), each at 360x640 in headless Chromium through
+the real pages. Screenshots in test-artifacts/walkthrough-*.png. (Items with a page of their own are tested
+beside it: the ledger in research/tests/test_hours.py, the review's video list in research/tests/test_reviews.py.)"""
+import pytest
+
+from research.models import GroupMembership
+from research.services.threads import post_create, thread_create
+from tests.browser import PHONE, phone_page, screenshot, sign_in
+from tests.factories import GroupMembershipFactory, ResearchGroupFactory, SchoolFactory, UserFactory
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_the_header_counts_unread_notifications_on_every_page(live_server):
+    school = SchoolFactory()
+    group = ResearchGroupFactory(name="三年级语文联合教研组", school=school)
+    leader = UserFactory(username="liwei", full_name="李伟", school=school)
+    member = UserFactory(username="zhangfang", full_name="张芳", school=school)
+    GroupMembershipFactory(group=group, user=leader, role=GroupMembership.Role.LEADER)
+    GroupMembershipFactory(group=group, user=member)
+    thread = thread_create(group=group, author=leader, title="试讲安排", body="@张芳 准备课件")
+    post_create(thread=thread, author=leader, body="@张芳 周一前上传")
+    with phone_page() as page:
+        sign_in(page, live_server.url, "zhangfang", "/resources/browse/")
+        badge = page.locator(".topbar .count-badge")
+        assert badge.inner_text() == "2"  # two mentions, on a page that is not /research/
+        assert page.locator(".topbar").bounding_box()["height"] <= 60
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        screenshot(page, "walkthrough-header-count")
+        page.click(".topnav-research")
+        page.click("a[href='/research/notifications/']")
+        page.wait_for_url("**/research/notifications/")
+        assert "周一前上传" in page.inner_text("main")
+        page.click("main form button[type=submit]")  # 全部标为已读
+        page.wait_for_load_state()
+        page.goto(live_server.url + "/resources/browse/")
+        assert page.locator(".topbar .count-badge").count() == 0  # read
+
+
+def _group_with_people():
+    school = SchoolFactory()
+    group = ResearchGroupFactory(name="三年级语文联合教研组", school=school)
+    leader = UserFactory(username="liwei", full_name="李伟", school=school)
+    member = UserFactory(username="zhangfang", full_name="张芳", school=school)
+    GroupMembershipFactory(group=group, user=leader, role=GroupMembership.Role.LEADER)
+    GroupMembershipFactory(group=group, user=member)
+    return group, leader, member
+
+
+def test_the_group_tabs_say_there_are_more_and_show_the_current_one(live_server):
+    group, _leader, _member = _group_with_people()
+    with phone_page() as page:
+        sign_in(page, live_server.url, "zhangfang", f"/research/groups/{group.pk}/")
+        nav = page.locator(".group-nav")
+        assert page.evaluate("(n => n.scrollWidth > n.clientWidth)(document.querySelector('.group-nav'))")
+        assert "more-right" in nav.get_attribute("class")  # the last tabs are off screen: that edge fades
+        screenshot(page, "walkthrough-group-tabs")
+        page.goto(f"{live_server.url}/research/groups/{group.pk}/mentoring/")
+        current, row = page.locator(".group-nav [aria-current]").bounding_box(), nav.bounding_box()
+        assert row["x"] <= current["x"] and current["x"] + current["width"] <= row["x"] + row["width"] + 1
+        assert "more-left" in nav.get_attribute("class")
+        screenshot(page, "walkthrough-group-tabs-mentoring")
+
+
+def test_the_thread_composer_has_our_own_file_button_and_no_emoji(live_server, tmp_path):
+    group, leader, _member = _group_with_people()
+    thread = thread_create(group=group, author=leader, title="试讲安排", body="课件请大家看看")
+    plan = tmp_path / "秋天的雨 教学设计（第二稿）.txt"
+    plan.write_text("教学目标……")
+    with phone_page() as page:
+        sign_in(page, live_server.url, "zhangfang", f"/research/threads/{thread.pk}/")
+        button = page.locator(".composer .attach")
+        assert button.is_visible() and button.inner_text().strip() == "添加文件"
+        native = page.locator(".composer input[type=file]").bounding_box()  # not the browser's "Choose Files"
+        assert native["width"] <= 1 and native["height"] <= 1
+        box = button.bounding_box()
+        assert box["x"] + box["width"] <= PHONE["width"] and box["height"] >= 44
+        page.set_input_files(".composer input[type=file]", str(plan))
+        assert "秋天的雨 教学设计（第二稿）.txt" in page.inner_text("#composer-files")
+        page.fill("#post-body", "第二稿在附件里")
+        page.click("#composer button[type=submit]")
+        page.wait_for_selector(".files a")
+        assert "📎" not in page.content() and page.locator(".files a svg.icon").count() == 1
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        screenshot(page, "walkthrough-thread-files")
+
+
+def test_a_lesson_waiting_to_go_public_is_seen_by_the_paired_school_meanwhile(live_server):
+    from media_pipeline.models import MediaAsset
+    from resources.models import Resource
+    from resources.services import resource_create_from_video
+    from tests.factories import SchoolPairingFactory
+
+    city, village, elsewhere = SchoolFactory(name="城区实验小学"), SchoolFactory(name="乡村中心小学"), SchoolFactory()
+    SchoolPairingFactory(supporting=city, supported=village)
+    liwei = UserFactory(username="liwei", full_name="李伟", school=city)
+    UserFactory(username="zhangfang", full_name="张芳", school=village)
+    UserFactory(username="stranger", school=elsewhere)
+    asset = MediaAsset.objects.create(owner=liwei, title="VID_0931.mp4", source_path="/nowhere.mp4", duration=60.0,
+                                      state=MediaAsset.State.READY, has_video=True, width=640, height=360,
+                                      variants=[{"name": "240p", "height": 240, "bandwidth": 180000}])
+    resource = resource_create_from_video(user=liwei, asset=asset, title="《秋天的雨》示范课", visibility="public")
+    assert resource.visibility == Resource.Visibility.PAIRING and resource.workflow_in_progress
+    with phone_page() as page:
+        sign_in(page, live_server.url, "zhangfang", f"/resources/{resource.pk}/")  # the partner school's teacher
+        assert page.locator("h1", has_text="《秋天的雨》示范课").is_visible()
+        screenshot(page, "walkthrough-waiting-seen-by-partner")
+    with phone_page() as page:
+        sign_in(page, live_server.url, "liwei", f"/resources/{resource.pk}/")
+        assert "结对学校" in page.inner_text(".moderation-waiting")  # who sees it meanwhile, said to the uploader
+        screenshot(page, "walkthrough-waiting-uploader")
+    with phone_page() as page:
+        sign_in(page, live_server.url, "stranger", "/resources/")
+        page.goto(f"{live_server.url}/resources/{resource.pk}/")
+        assert page.locator("h1", has_text="《秋天的雨》示范课").count() == 0  # not everyone, not yet
