@@ -31,9 +31,10 @@ def stuck_after():
     return datetime.timedelta(seconds=getattr(settings, "KEXIANG_TRANSCODE_STUCK_AFTER", 600))
 
 
-def media_asset_create(*, owner, source_path, title="", upload_id=None, size_bytes=None) -> MediaAsset:
+def media_asset_create(*, owner, source_path, title="", upload_id=None, size_bytes=None, refused=None) -> MediaAsset:
     """Record an original and queue its transcode once the transaction commits. `source_path`: an absolute path on
-    the workers' disk, or a name in the media storage (publishing.local_source)."""
+    the workers' disk, or a name in the media storage (publishing.local_source). `refused`: the MediaError a probe
+    of the file found already: the asset is recorded as failed with its sentence, and nothing is queued."""
     from .tasks import transcode_task  # noqa: PLC0415  (the tasks call these services: a cycle at the top)
 
     if size_bytes is None and os.path.isabs(source_path):
@@ -41,9 +42,16 @@ def media_asset_create(*, owner, source_path, title="", upload_id=None, size_byt
             size_bytes = os.path.getsize(source_path)
     asset = MediaAsset(owner=owner, source_path=str(source_path), title=title, upload_id=upload_id,
                        size_bytes=size_bytes)
+    if refused is not None:
+        asset.state = MediaAsset.State.FAILED
+        with translation.override(None):  # the English message id, translated when shown (as TranscodeJob does)
+            asset.error_message = str(refused.user_message)
+        asset.error_detail = str(refused)[:2000]
+        asset.finished_at = timezone.now()
     asset.full_clean()
     asset.save()
-    transaction.on_commit(lambda: transcode_task.delay(asset.pk))
+    if refused is None:
+        transaction.on_commit(lambda: transcode_task.delay(asset.pk))
     return asset
 
 
@@ -224,6 +232,18 @@ def media_asset_requeue(*, asset: MediaAsset, silence=None) -> bool:
     return bool(handed_back)
 
 
+def _probe_refusal(path) -> MediaError | None:
+    """The MediaError ffprobe finds in a file on this machine, or None (readable, or not here to look at)."""
+    try:
+        ffmpeg.probe(path)
+    except MediaError as error:
+        log.info("upload %s refused at once: %s", path, error)
+        return error
+    except OSError:  # not here, or no ffprobe on the web machine: the transcode decides
+        return None
+    return None
+
+
 def is_media_upload(upload: tus.UploadInfo) -> bool:
     return upload.metadata.get("kind") == "lesson_video" or upload.filetype.startswith(("video/", "audio/"))
 
@@ -241,6 +261,9 @@ def media_asset_create_from_upload(*, upload: tus.UploadInfo) -> MediaAsset | No
     if owner is None:
         return None
     source = tus.upload_path(upload)
+    # A file that cannot become a lesson (no picture and no sound, not a media file) is said at once, while the
+    # teacher is still on the form, not after Save and a trip through the queue.
+    refused = _probe_refusal(source)
     remote = not media_storage.is_local()
     if remote:
         # The upload folder is this web machine's own: the original goes into the media storage, where any
@@ -256,7 +279,7 @@ def media_asset_create_from_upload(*, upload: tus.UploadInfo) -> MediaAsset | No
         source = name
     with transaction.atomic():
         asset = media_asset_create(owner=owner, source_path=source, upload_id=upload.id, size_bytes=upload.length,
-                                   title=upload.metadata.get("title") or upload.filename)
+                                   title=upload.metadata.get("title") or upload.filename, refused=refused)
         if remote:
             transaction.on_commit(lambda: tus.upload_data_release(upload), robust=True)
         return asset

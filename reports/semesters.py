@@ -46,9 +46,11 @@ class Semester:
 
     @property
     def label(self) -> str:
-        """The name schools use, e.g. "2026–2027学年 第一学期" (the same in every language: it is a ledger term)."""
+        """The name schools use, e.g. "2026–2027学年 第一学期", in the reader's language."""
         first, second = self.school_year
-        return f"{first}–{second}学年 {'第一学期' if self.term == AUTUMN else '第二学期'}"
+        if self.term == AUTUMN:
+            return gettext("%(first)s–%(second)s school year, first semester") % {"first": first, "second": second}
+        return gettext("%(first)s–%(second)s school year, second semester") % {"first": first, "second": second}
 
     @property
     def starts_at(self) -> datetime.datetime:

@@ -312,10 +312,15 @@ def chapter_search(*, query, textbook=None, stage=None, subject=None, limit=CHAP
         starts=Case(When(starts, then=Value(0)), default=Value(1), output_field=IntegerField()),
         lesson=Case(When(kind=ChapterNode.Kind.LESSON, then=Value(0)), default=Value(1), output_field=IntegerField()),
         in_title=Case(When(title__icontains=text, then=Value(0)), default=Value(1), output_field=IntegerField()),
+        # of the versions of one book, the one schools teach now first: 新教材, then the 6+3 system
+        older=Case(When(textbook__curriculum="新教材", then=Value(0)), default=Value(1), output_field=IntegerField()),
+        five_four=Case(When(textbook__school_system=Textbook.SchoolSystem.FIVE_FOUR, then=Value(1)), default=Value(0),
+                       output_field=IntegerField()),
     ).select_related("textbook__stage", "textbook__subject", "textbook__edition", "textbook__grade", "textbook__volume")
     ranked = ranked.order_by(
         "starts", "lesson", "in_title", "textbook__stage__position", "textbook__grade__position",
-        "textbook__subject__position", "textbook__edition__name", "textbook__volume__position", "textbook_id", "depth", "position",
+        "textbook__subject__position", "textbook__edition__name", "textbook__volume__position", "older", "five_four",
+        "textbook_id", "depth", "position",
     )
     return [
         {

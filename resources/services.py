@@ -476,6 +476,10 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
             except StorageUnavailable as error:
                 raise _storage_unavailable(error) from error
             asset = MediaAsset.objects.get(upload_id=str(upload.id), owner=user)
+        if asset.state == MediaAsset.State.FAILED and asset.error_message:
+            # (the probe at the upload's end found it: the form said so already; nothing is saved)
+            raise ResourceUploadError(_(asset.error_message) + " " + _("Choose another file; what you typed is kept."),
+                                      detail=asset.error_detail)
         resource.media_asset = asset
         resource.duration_s = asset.duration
     else:

@@ -121,3 +121,23 @@ def test_a_lesson_starts_on_the_lowest_rung_on_slow_3g_and_sound_only_fetches_no
         assert files and all(rung in {audio_name, "slides"} for rung, _name in files), files
         assert not any(rung in video_names for rung, _name in files)
         assert not any(f"/{rung}/" in u for u in requests for rung in video_names if f"/hls/{asset.uid}/" in u)
+
+
+@pytest.mark.ffmpeg
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_changing_the_quality_after_the_end_plays_again_from_the_start(live_server, media_root, tmp_path):
+    lesson, _asset, video_rungs = transcoded_lesson(tmp_path, seconds=6)
+    with phone_page() as page:
+        page.goto(f"{live_server.url}/lessons/{lesson.pk}/")
+        page.evaluate("document.getElementById('lesson-video').muted = true")
+        page.click("#lesson-play")
+        wait_for(lambda: page.evaluate("document.getElementById('lesson-video').ended"), 60, page)
+        page.select_option("#lesson-quality", video_rungs[-1]["name"])  # after the end: another quality
+        page.wait_for_timeout(1500)
+        state = page.evaluate("(v => ({error: v.error && v.error.code, at: v.currentTime, ready: v.readyState}))"
+                              "(document.getElementById('lesson-video'))")
+        assert state["error"] is None and state["at"] < 1 and state["ready"] >= 1, state
+        page.evaluate("document.getElementById('lesson-video').play()")  # and it plays again
+        wait_for(lambda: page.evaluate("document.getElementById('lesson-video').currentTime") > 1, 30, page)
+        screenshot(page, "walkthrough-quality-after-the-end")

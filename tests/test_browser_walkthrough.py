@@ -69,14 +69,14 @@ def test_the_thread_composer_has_our_own_file_button_and_no_emoji(live_server, t
     plan.write_text("教学目标……")
     with phone_page() as page:
         sign_in(page, live_server.url, "zhangfang", f"/research/threads/{thread.pk}/")
-        button = page.locator(".composer .attach")
+        button = page.locator(".composer .file-button")
         assert button.is_visible() and button.inner_text().strip() == "添加文件"
         native = page.locator(".composer input[type=file]").bounding_box()  # not the browser's "Choose Files"
         assert native["width"] <= 1 and native["height"] <= 1
         box = button.bounding_box()
         assert box["x"] + box["width"] <= PHONE["width"] and box["height"] >= 44
         page.set_input_files(".composer input[type=file]", str(plan))
-        assert "秋天的雨 教学设计（第二稿）.txt" in page.inner_text("#composer-files")
+        assert "秋天的雨 教学设计（第二稿）.txt" in page.inner_text("#composer-files")  # the names chosen
         page.fill("#post-body", "第二稿在附件里")
         page.click("#composer button[type=submit]")
         page.wait_for_selector(".files a")
@@ -113,3 +113,50 @@ def test_a_lesson_waiting_to_go_public_is_seen_by_the_paired_school_meanwhile(li
         sign_in(page, live_server.url, "stranger", "/resources/")
         page.goto(f"{live_server.url}/resources/{resource.pk}/")
         assert page.locator("h1", has_text="《秋天的雨》示范课").count() == 0  # not everyone, not yet
+
+
+@pytest.mark.shared_data
+@pytest.mark.ffmpeg
+def test_a_video_without_picture_or_sound_is_refused_on_the_form_before_save(live_server, media_root, settings,
+                                                                            tmp_path):
+    from media_pipeline.models import MediaAsset
+    from resources.models import Resource
+    from tests.shared import SAMPLES
+
+    settings.KEXIANG_UPLOAD_DIR = tmp_path / "uploads"
+    UserFactory(username="zhangfang", full_name="张芳", school=SchoolFactory())
+    broken = tmp_path / "秋天的雨 课堂实录.mp4"
+    broken.write_bytes((SAMPLES / "broken" / "opencast_nostreams.mp4").read_bytes())
+    with phone_page() as page:
+        sign_in(page, live_server.url, "zhangfang", "/resources/upload/")
+        assert page.locator(".file-button").inner_text().strip() == "选择文件"  # ours, not the browser's English
+        page.set_input_files("#file", str(broken))
+        page.wait_for_selector("#upload-error:not([hidden])", timeout=30_000)
+        assert "没有画面" in page.inner_text("#upload-error") and page.locator("#file-done").is_hidden()
+        assert page.input_value("#upload_id") == ""  # Save has no file to keep
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        screenshot(page, "walkthrough-broken-video-refused")
+    assert MediaAsset.objects.get().state == MediaAsset.State.FAILED  # probed, never queued
+    assert not Resource.objects.exists()
+
+
+@pytest.mark.shared_data
+def test_the_chapter_picker_names_each_books_version_and_offers_the_current_one_first(live_server):
+    from resources.catalogue import read_catalogue
+    from resources.services import textbooks_import
+    from tests.shared import SHARED_DATA
+
+    textbooks_import(catalogue=read_catalogue(SHARED_DATA))
+    UserFactory(username="zhangfang", full_name="张芳", school=SchoolFactory())
+    with phone_page() as page:
+        sign_in(page, live_server.url, "zhangfang", "/resources/upload/")
+        page.fill("#chapter-search", "古诗三首")
+        options = page.locator("#chapter-search-options [role=option]")
+        options.first.wait_for()
+        paths = [options.nth(i).locator(".option-path").inner_text() for i in range(options.count())]
+        third_grade = [p for p in paths if "三年级 上册" in p and "第二单元" in p]
+        assert len(third_grade) >= 2, paths  # the same lesson in more than one print of the book ...
+        assert len(set(third_grade)) == len(third_grade), "... each says which print it is"
+        assert "新教材" in third_grade[0] and "旧教材" not in third_grade[0]  # the current one first
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        screenshot(page, "walkthrough-chapter-picker-versions")

@@ -85,9 +85,10 @@ def test_share_moderate_and_find(client, world, tmp_path):
 
     micro.refresh_from_db()
     courseware.refresh_from_db()
-    # Filled from the chapter, owned by the teacher's school, waiting for moderation, visible to the school.
+    # Filled from the chapter, owned by the teacher's school, waiting for moderation, visible meanwhile to the
+    # school and the school paired with it (they were meant for everyone).
     assert (micro.subject.name, micro.grade.name, micro.textbook, micro.lesson_title) == ("语文", "三年级", world["book"], "4 古诗三首")
-    assert micro.visibility == courseware.visibility == "school" and micro.school == world["rural"]
+    assert micro.visibility == courseware.visibility == "pairing" and micro.school == world["rural"]
     assert micro.media_asset.state == "ready" and micro.media_asset.playable
     assert courseware.preview_state == "ready" and len(courseware.preview_pages) == 3
     page = client.get(micro.get_absolute_url()).content.decode()

@@ -57,5 +57,6 @@ def upload_page(request):
         "chosen_chapter": form.fields["chapter"].queryset.filter(pk=chosen).first() if as_id(chosen) else None,
         "stages": Stage.objects.all(), "grades": Grade.objects.select_related("stage"), "subjects": Subject.objects.all(),
         "upload_texts": {**upload_texts(), "done": _("Uploaded."),
-                         "empty": _("This file is empty (0 bytes). Choose another file.")},
+                         "empty": _("This file is empty (0 bytes). Choose another file."),
+                         "broken": _("This file cannot become a lesson video. Choose another file.")},
     }, status=status)

@@ -27,9 +27,10 @@
     try { return document.querySelector(selector); } catch (e) { return null; }
   }
 
-  function bookName(book) {
+  function bookName(book) {  // with its version (新教材/旧教材, 五四学制): two prints of one book look alike otherwise
     if (!book) return "";
-    return [book.edition, book.label || [book.grade, book.volume].join(" ")].filter(Boolean).join(" ");
+    var name = [book.edition, book.label || [book.grade, book.volume].join(" ")].filter(Boolean).join(" ");
+    return book.note ? name + "（" + book.note + "）" : name;
   }
 
   function setup(input) {

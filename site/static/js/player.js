@@ -195,6 +195,8 @@
       choice = qualitySelect.value;
       if (!started) { return; }
       var at = video.currentTime, wasPlaying = !video.paused;
+      // After the end there is nothing to seek to in the new rendition (the demuxer fails there): from the start.
+      if (video.ended || (video.duration && at >= video.duration - 0.5)) { at = 0; wasPlaying = false; }
       attach(choice, at, function () { applySpeed(); if (wasPlaying) { play(); } });
     });
   }

@@ -42,13 +42,30 @@
         show("upload-state", texts().uploading + " " + percent + "%");
       },
       onSuccess: function (uploadId) {
-        hidden.value = uploadId;
         bar.value = 100;
-        show("upload-state", texts().done);
-        document.getElementById("file-done").hidden = false;
-        if (submitWhenDone) { form.submit(); }
+        if (!video) { accepted(uploadId); return; }
+        // A video is probed as its last byte arrives: one that holds no picture and no sound is said now.
+        show("upload-state", texts().checking);
+        fetch(form.dataset.assetUrl.replace("UPLOAD_ID", encodeURIComponent(uploadId)),
+              {credentials: "same-origin", headers: {"Accept": "application/json"}})
+          .then(function (response) { return response.ok ? response.json() : {}; })
+          .catch(function () { return {}; })  // (no answer: the Save refuses a broken file all the same)
+          .then(function (asset) {
+            if (asset.state === "failed") {
+              hide("upload-state"); show("upload-error", asset.error || texts().broken);
+              submitWhenDone = false; hide("save-waiting"); save.disabled = false;
+              return;
+            }
+            accepted(uploadId);
+          });
       }
     }).then(function (upload) { running = upload; });
+  }
+  function accepted(uploadId) {
+    hidden.value = uploadId;
+    show("upload-state", texts().done);
+    document.getElementById("file-done").hidden = false;
+    if (submitWhenDone) { form.submit(); }
   }
   input.addEventListener("change", function () { if (input.files[0]) { start(input.files[0]); } });
   form.addEventListener("submit", function (event) {
