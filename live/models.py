@@ -40,6 +40,7 @@ class LiveLesson(models.Model):
     state = models.CharField(_("state"), max_length=10, choices=State.choices, default=State.SCHEDULED)
     publisher = models.CharField(_("publishing connection"), max_length=100, blank=True, editable=False,
                                  help_text=_("nginx's client id of the one connection publishing now"))
+    publisher_since = models.DateTimeField(_("publishing since"), null=True, blank=True, editable=False)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     ended_at = models.DateTimeField(_("ended"), null=True, blank=True)
     # The publisher went away: the lesson is still live (a phone that comes back within

@@ -26,6 +26,8 @@ from .models import LiveLesson, LiveViewer
 
 # No playlist or segment written for this long: the muxing session (and so the publisher) is gone.
 STALE_AFTER = datetime.timedelta(seconds=20)
+# A broadcast before the lesson's time that stops within this is a try of the phone, not the lesson.
+TRY_AT_MOST = datetime.timedelta(minutes=10)
 
 
 def _hash(key):
@@ -105,8 +107,28 @@ def _publisher_gone(live, now):
     publisher, but nothing has come out of its muxing session for STALE_AFTER. When, or None if it is alive."""
     if not live.publisher or live.state != LiveLesson.State.LIVE or not Path(settings.KEXIANG_LIVE_ROOT).is_dir():
         return None  # (a machine that does not see the live root cannot tell: the publisher is taken as alive)
-    last = _last_output(live) or live.started_at
+    if live.problem in (LiveLesson.Problem.FAILED, LiveLesson.Problem.UNSUPPORTED):
+        return None  # connected, but its muxing session writes nothing: the presenter is told, not dropped
+    # from this connection on: a phone back after a long drop has not written anything yet
+    times = [t for t in (_last_output(live), live.publisher_since, live.started_at) if t is not None]
+    last = max(times) if times else None
     return last if last is not None and now - last >= STALE_AFTER else None
+
+
+def _a_try(live, now) -> bool:
+    """A short broadcast that stopped before the lesson's time (the window opens early): a presenter trying the
+    phone, not the lesson. A longer one (a lesson taught early) ends as any other."""
+    return (_dropped_for_good(live, now) and live.dropped_at < live.scheduled_at
+            and live.started_at is not None and live.dropped_at - live.started_at <= TRY_AT_MOST)
+
+
+def _try_over(live):
+    """After a try, the lesson waits for its real start; the replay leaves the try's recordings out
+    (replay.recordings keeps those from started_at on), and viewers wait for the muxing session's "ready" again.
+    (The try's segments stay at the start of the live playlists: the folder is nginx's.)"""
+    live.state, live.started_at, live.dropped_at, live.problem = LiveLesson.State.SCHEDULED, None, None, ""
+    live.source = {}
+    live.save(update_fields=["state", "started_at", "dropped_at", "problem", "source"])
 
 
 def publish_authorize(*, stream_name, client_id, now=None):
@@ -120,18 +142,20 @@ def publish_authorize(*, stream_name, client_id, now=None):
         opens, closes = _window(live)
         if not opens <= now <= closes:
             return live, "outside the time window"
+        if _a_try(live, now):
+            _try_over(live)  # (its end task has not run yet: the real start goes ahead all the same)
         if live.state in (LiveLesson.State.ENDED, LiveLesson.State.FAILED) or _dropped_for_good(live, now):
             return live, "ended"
         if live.state == LiveLesson.State.LIVE and live.publisher and live.publisher != str(client_id) \
                 and _publisher_gone(live, now) is None:
             return live, "another connection is publishing"
         live.state = LiveLesson.State.LIVE
-        live.publisher = str(client_id)
+        live.publisher, live.publisher_since = str(client_id), now
         live.started_at = live.started_at or now
         live.dropped_at = None
         if live.problem in (LiveLesson.Problem.FAILED, LiveLesson.Problem.UNSUPPORTED):
             live.problem = ""  # a new try; the muxing session reports again
-        live.save(update_fields=["state", "publisher", "started_at", "dropped_at", "problem"])
+        live.save(update_fields=["state", "publisher", "publisher_since", "started_at", "dropped_at", "problem"])
     return live, None
 
 
@@ -166,11 +190,8 @@ def live_end(*, live_id, now=None):
         live = LiveLesson.objects.select_for_update().filter(pk=live_id).first()
         if live is None or not _dropped_for_good(live, now):
             return None
-        if live.dropped_at < live.scheduled_at:
-            # a try before the lesson (the window opens early): it waits for the real start again, and the
-            # replay leaves this try's recordings out (replay.recordings keeps those from started_at on)
-            live.state, live.started_at, live.dropped_at, live.problem = LiveLesson.State.SCHEDULED, None, None, ""
-            live.save(update_fields=["state", "started_at", "dropped_at", "problem"])
+        if _a_try(live, now):
+            _try_over(live)
             return None
         live.state = LiveLesson.State.ENDED
         live.ended_at = live.dropped_at
@@ -184,10 +205,13 @@ def live_end_overdue(*, now=None):
     """The sweeper: lessons dropped for longer than the grace period whose end task was lost, and lessons whose
     "publish done" was lost (their muxing session stopped writing: dropped then)."""
     now = now or timezone.now()
-    for live in LiveLesson.objects.filter(state=LiveLesson.State.LIVE).exclude(publisher=""):
-        gone = _publisher_gone(live, now)
-        if gone is not None:
-            LiveLesson.objects.filter(pk=live.pk, publisher=live.publisher).update(publisher="", dropped_at=gone)
+    for pk in LiveLesson.objects.filter(state=LiveLesson.State.LIVE).exclude(publisher="").values_list("pk", flat=True):
+        with transaction.atomic():  # looked at again under the lock: a phone may have connected since
+            live = LiveLesson.objects.select_for_update().filter(pk=pk).first()
+            gone = _publisher_gone(live, now) if live is not None else None
+            if gone is not None:
+                live.publisher, live.dropped_at = "", gone
+                live.save(update_fields=["publisher", "dropped_at"])
     cutoff = now - datetime.timedelta(seconds=settings.KEXIANG_LIVE_GRACE_SECONDS)
     overdue = LiveLesson.objects.filter(state=LiveLesson.State.LIVE, publisher="", dropped_at__lte=cutoff)
     return [live for live in (live_end(live_id=pk, now=now) for pk in overdue.values_list("pk", flat=True)) if live]

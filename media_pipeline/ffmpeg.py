@@ -68,7 +68,18 @@ def _frame_rate(stream):
     return Fraction(25)
 
 
-def probe(path) -> MediaInfo:
+def _ffprobe(path, timeout=None) -> dict:
+    """ffprobe's JSON of a file; with `timeout` (seconds), subprocess.TimeoutExpired past it."""
+    if timeout is None:
+        return ffmpeg.probe(str(path), cmd="ffprobe", v="error")
+    done = subprocess.run(["ffprobe", "-show_format", "-show_streams", "-of", "json", "-v", "error", str(path)],
+                          capture_output=True, timeout=timeout, check=False)
+    if done.returncode:
+        raise ffmpeg.Error("ffprobe", done.stdout, done.stderr)
+    return json.loads(done.stdout)
+
+
+def probe(path, *, timeout=None) -> MediaInfo:
     """Read a file's streams with ffprobe and check it can become a lesson. Raises MediaError."""
     path = Path(path)
     size = path.stat().st_size
@@ -78,7 +89,7 @@ def probe(path) -> MediaInfo:
     if size > max_bytes:
         raise MediaTooLargeError(f"{path}: {size} bytes > {max_bytes}")
     try:
-        data = ffmpeg.probe(str(path), cmd="ffprobe", v="error")
+        data = _ffprobe(path, timeout)
     except ffmpeg.Error as exc:
         lines = exc.stderr.decode(errors="replace").strip().splitlines() or ["ffprobe failed"]
         raise UnsupportedMediaError(f"ffprobe: {lines[-1]}") from exc

@@ -232,14 +232,19 @@ def media_asset_requeue(*, asset: MediaAsset, silence=None) -> bool:
     return bool(handed_back)
 
 
+PROBE_AT_UPLOAD_SECONDS = 10
+
+
 def _probe_refusal(path) -> MediaError | None:
-    """The MediaError ffprobe finds in a file on this machine, or None (readable, or not here to look at)."""
+    """The MediaError ffprobe finds in a file on this machine, or None: readable, not here, no ffprobe on this
+    machine, or ffprobe slower than PROBE_AT_UPLOAD_SECONDS (it runs inside a web request): the transcode decides."""
     try:
-        ffmpeg.probe(path)
+        ffmpeg.probe(path, timeout=PROBE_AT_UPLOAD_SECONDS)
     except MediaError as error:
         log.info("upload %s refused at once: %s", path, error)
         return error
-    except OSError:  # not here, or no ffprobe on the web machine: the transcode decides
+    except Exception as error:  # noqa: BLE001 - anything else is the transcode's to find out
+        log.info("upload %s not probed at once (%r): the transcode will", path, error)
         return None
     return None
 
@@ -264,7 +269,7 @@ def media_asset_create_from_upload(*, upload: tus.UploadInfo) -> MediaAsset | No
     # A file that cannot become a lesson (no picture and no sound, not a media file) is said at once, while the
     # teacher is still on the form, not after Save and a trip through the queue.
     refused = _probe_refusal(source)
-    remote = not media_storage.is_local()
+    remote = not media_storage.is_local() and refused is None  # (a refused file is not copied anywhere)
     if remote:
         # The upload folder is this web machine's own: the original goes into the media storage, where any
         # worker finds it. StorageUnavailable (an OSError) when the store is down: the upload stays complete

@@ -115,7 +115,7 @@ def export_filenames(*, name: str, title: str, who: str, semester: Semester, ext
     become "_" in `who` (which is cut to 80 characters, or `fallback` when nothing is left) and go from
     the label."""
     who = _UNSAFE_IN_FILENAME.sub("_", who).strip("._")[:80] or fallback
-    label = _UNSAFE_IN_FILENAME.sub("", semester.label)
+    label = _UNSAFE_IN_FILENAME.sub("", semester.label_zh)
     return f"kexiang-{name}-{semester.code}.{extension}", f"{title}_{who}_{label}.{extension}"
 
 

@@ -5,8 +5,8 @@
   ones too); district researchers and superusers every school and pairing; teachers and viewers none.
 - **Hours**: everyone their own; a teacher's, a school's or a pairing's for those who may read the figures
   of that school or pairing (the same readers, the same schools and pairings).
-- **Ledger** (帮扶台账): the school admins of the pairing's two schools, the leaders of a research group of the
-  pairing, district researchers and superusers.
+- **Ledger** (帮扶台账): the school admins of the pairing's two schools, research-group leaders (the account's
+  role, who read that pairing's hours already) of a group of the pairing, district researchers and superusers.
 """
 from __future__ import annotations
 
@@ -102,7 +102,8 @@ def ledger_reader_can_read(*, user) -> bool:
     superusers."""
     if _reader_in(user, LEDGER_READER_ROLES):
         return True
-    return bool(user and user.is_authenticated and user.is_active) and _led_pairings(user).exists()
+    # 教研组长s (the account's role, as for the hours of a pairing), and only of the pairings of groups they lead
+    return _reader_in(user, (User.Role.GROUP_LEADER,)) and _led_pairings(user).exists()
 
 
 def ledger_pairing_list(*, user) -> QuerySet[SchoolPairing]:

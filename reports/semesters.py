@@ -10,6 +10,7 @@ import re
 from dataclasses import dataclass
 
 from django.utils import timezone
+from django.utils import translation
 from django.utils.translation import gettext
 
 from .exceptions import SemesterCodeError
@@ -51,6 +52,12 @@ class Semester:
         if self.term == AUTUMN:
             return gettext("%(first)s–%(second)s school year, first semester") % {"first": first, "second": second}
         return gettext("%(first)s–%(second)s school year, second semester") % {"first": first, "second": second}
+
+    @property
+    def label_zh(self) -> str:
+        """The Chinese name, whatever the reader's language: for the ledger and figure files handed to bureaus."""
+        with translation.override("zh-hans"):
+            return self.label
 
     @property
     def starts_at(self) -> datetime.datetime:

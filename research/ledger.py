@@ -200,7 +200,7 @@ def ledger_tables(ledger: Ledger) -> list[Table]:
         ["支援学校", supporting],
         ["受援学校", supported],
         ["项目", pairing.programme or "—"],
-        ["学期", semester.label],
+        ["学期", semester.label_zh],
         ["起止日期", f"{semester.start:%Y-%m-%d} 至 {semester.end:%Y-%m-%d}"],
         ["导出时间", f"{timezone.localtime(ledger.generated_at):%Y-%m-%d %H:%M}"],
         ["统计口径", "教研活动：两校教研组及本结对教研组在本学期已开展（未取消、开始时间已过）的活动，调整时间的活动只计一次；"

@@ -250,6 +250,8 @@ class Notification(models.Model):
         REPLY = "reply", _("Reply")
         REMINDER = "reminder", _("Reminder")
         CHANGE = "change", _("Activity changed")
+        SCHEDULED = "scheduled", _("New activities")
+        RESOURCE = "resource", _("Resource review")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -268,7 +268,7 @@ def figures_tables(figures: Figures) -> tuple[Table, Table]:
     headers = {0}
     rows += [
         ["结对" if figures.pairing else "学校", figures.title],
-        ["学期", semester.label],
+        ["学期", semester.label_zh],
         ["起止日期", f"{semester.start:%Y-%m-%d} 至 {semester.end:%Y-%m-%d}"],
         ["导出时间", f"{timezone.localtime(figures.generated_at):%Y-%m-%d %H:%M}"],
         ["统计口径", "新增资源：本学期内创建并已发布的本校资源（按本地日期）；教师：本校在职账号中角色为教师或教研组长者；"

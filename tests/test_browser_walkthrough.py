@@ -160,3 +160,66 @@ def test_the_chapter_picker_names_each_books_version_and_offers_the_current_one_
         assert "新教材" in third_grade[0] and "旧教材" not in third_grade[0]  # the current one first
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
         screenshot(page, "walkthrough-chapter-picker-versions")
+
+
+def test_a_teacher_hears_of_new_dates_review_results_and_mentions_in_a_review(live_server, django_user_model):
+    import datetime
+
+    from django.test import Client
+    from django.urls import reverse
+    from django.utils import timezone
+    from wagtail.models import TaskState
+
+    from accounts.models import User
+    from research.services.activities import series_create
+    from research.services.reviews import comment_add, review_create
+    from resources.services import resource_submit_for_moderation
+    from tests.factories import ResourceFactory
+
+    group, leader, member = _group_with_people()
+    soon = timezone.localtime() + datetime.timedelta(days=2)
+    series_create(group=group, user=leader, title="三年级语文集体备课", kind="collective_prep", frequency="weekly",
+                  starts_on=soon.date(), until=soon.date() + datetime.timedelta(weeks=3),
+                  start_time=datetime.time(14, 30))
+    # her two resources asked to be public: one approved, one sent back with a comment, in the Wagtail admin
+    moderator = Client()
+    moderator.force_login(UserFactory(role=User.Role.SCHOOL_ADMIN, school=member.school))
+    for title, action, comment in (("秋天的雨 课件", "approve", ""), ("古诗三首 教案", "reject", "请补充教学目标")):
+        resource = ResourceFactory(title=title, visibility="school", school=member.school, uploaded_by=member)
+        resource_submit_for_moderation(resource=resource, user=member)
+        task_state = TaskState.objects.get(workflow_state__object_id=str(resource.pk), status="in_progress")
+        url = reverse("wagtailsnippets_resources_resource:workflow_action", args=[resource.pk, action, task_state.pk])
+        assert moderator.post(url, {"comment": comment}).status_code == 302
+    # and an @mention inside a review comment
+    from research.tests.test_reviews import ready_asset
+    review = review_create(group=group, user=leader, title="评课：秋天的雨", asset=ready_asset(leader))
+    comment_add(review=review, user=leader, at=30, body="这里的提问很好，@张芳 可以借鉴")
+    first = group.activities.order_by("starts_at").first()
+
+    with phone_page() as page:
+        sign_in(page, live_server.url, "zhangfang", "/research/notifications/")
+        text = page.inner_text("main")
+        assert "三年级语文集体备课" in text and "4" in text  # the new series, its dates
+        assert "“秋天的雨 课件”已通过审核" in text
+        assert "“古诗三首 教案”被退回修改" in text and "请补充教学目标" in text
+        assert "评课：秋天的雨" in text and "00:30" in text
+        assert page.locator(".topbar .count-badge").inner_text() == "4"
+        screenshot(page, "walkthrough-notifications")
+        page.goto(f"{live_server.url}/research/activities/{first.pk}/")
+        assert "签到" in page.inner_text(".sign-in-opens") and "13:30" in page.inner_text(".sign-in-opens")
+        screenshot(page, "walkthrough-sign-in-opens")
+
+
+def test_a_mention_of_someone_not_in_the_group_is_said_where_the_page_lands(live_server):
+    group, leader, _member = _group_with_people()
+    thread = thread_create(group=group, author=leader, title="试讲安排", body="\n".join(["课件请大家看看"] * 30))
+    with phone_page() as page:
+        sign_in(page, live_server.url, "zhangfang", f"/research/threads/{thread.pk}/")
+        page.fill("#post-body", "@赵老师 也来看看")
+        page.click("#composer button[type=submit]")
+        page.wait_for_url("**#composer")
+        warning = page.locator("#composer .notice")
+        assert "赵老师" in warning.inner_text()
+        box = warning.bounding_box()
+        assert 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"], "in view where the page lands"
+        screenshot(page, "walkthrough-mention-warning")

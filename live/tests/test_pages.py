@@ -234,6 +234,9 @@ def test_a_try_before_the_lesson_waits_for_the_real_start_and_stays_out_of_the_r
     live.refresh_from_db()
     assert live.state == LiveLesson.State.SCHEDULED and live.started_at is None  # not ended: a rehearsal
 
+    # the same again, and the real start comes before the try's end task ran: it goes ahead all the same
+    assert services.publish_authorize(stream_name=key, client_id="3", now=now + datetime.timedelta(minutes=2))[1] is None
+    services.publish_done(stream_name=f"{live.pk}-x", client_id="3", now=now + datetime.timedelta(minutes=3))
     assert services.publish_authorize(stream_name=key, client_id="2", now=start)[1] is None  # the real start
     recordings = settings.KEXIANG_LIVE_ROOT / "recordings"
     recordings.mkdir(parents=True)
@@ -241,6 +244,18 @@ def test_a_try_before_the_lesson_waits_for_the_real_start_and_stays_out_of_the_r
         (recordings / f"lesson-{live.pk}-{int(at.timestamp())}.flv").write_bytes(b"FLV" + b"\0" * 5000)
     live.refresh_from_db()
     assert [p.name for p in replay.recordings(live)] == [f"lesson-{live.pk}-{int(start.timestamp())}.flv"]
+
+
+def test_a_lesson_taught_early_ends_as_any_other(settings, group):
+    start = timezone.now() + datetime.timedelta(minutes=50)
+    live, key = services.live_create(user=group.leader, group=group, title="提前上的课", scheduled_at=start)
+    now = timezone.now()
+    assert services.publish_authorize(stream_name=key, client_id="1", now=now)[1] is None
+    services.publish_done(stream_name=f"{live.pk}-x", client_id="1", now=now + datetime.timedelta(minutes=40))
+    grace = datetime.timedelta(seconds=settings.KEXIANG_LIVE_GRACE_SECONDS + 1)
+    assert services.live_end(live_id=live.pk, now=now + datetime.timedelta(minutes=40) + grace) is not None
+    live.refresh_from_db()
+    assert live.state == LiveLesson.State.ENDED  # 40 minutes is a lesson, not a try
 
 
 def test_a_lost_publish_done_does_not_leave_the_lesson_live_for_ever(settings, tmp_path, group):
@@ -267,3 +282,24 @@ def test_a_lost_publish_done_does_not_leave_the_lesson_live_for_ever(settings, t
     assert [ended.pk for ended in services.live_end_overdue(now=later + services.STALE_AFTER + grace)] == [live.pk]
     live.refresh_from_db()
     assert live.state == LiveLesson.State.ENDED and live.ended_at == later
+
+
+def test_a_phone_back_after_a_long_drop_is_not_taken_for_gone_before_it_writes(settings, tmp_path, group):
+    settings.KEXIANG_LIVE_ROOT = tmp_path / "live"
+    live, key = services.live_create(user=group.leader, group=group, title="示范课")
+    now = timezone.now()
+    services.publish_authorize(stream_name=key, client_id="1", now=now)
+    rung = settings.KEXIANG_LIVE_ROOT / str(live.pk) / "240p"
+    rung.mkdir(parents=True)
+    (rung / "index.m3u8").write_text("#EXTM3U\n")
+    os.utime(rung / "index.m3u8", (now.timestamp(), now.timestamp()))
+    services.publish_done(stream_name=f"{live.pk}-x", client_id="1", now=now + datetime.timedelta(seconds=5))
+    back = now + datetime.timedelta(seconds=50)  # within the grace period, but the old files are 50 s old
+    assert services.publish_authorize(stream_name=key, client_id="2", now=back)[1] is None
+    assert services.live_end_overdue(now=back + datetime.timedelta(seconds=5)) == []
+    live.refresh_from_db()
+    assert live.publisher == "2" and live.dropped_at is None
+    services.mux_report(stream_name=f"lesson-{live.pk}", event="failed", detail={"reason": "unsupported"})
+    assert services.live_end_overdue(now=back + datetime.timedelta(minutes=5)) == []  # told, not dropped
+    live.refresh_from_db()
+    assert live.publisher == "2"

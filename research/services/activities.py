@@ -68,6 +68,17 @@ def series_create(*, group, user, title, frequency, starts_on, until, start_time
                  location=location, agenda=agenda, created_by=user)
         for day in dates
     )
+    first = series.activities.order_by("starts_at").first()
+    who = user.full_name or user.username
+    members = GroupMembership.objects.filter(group=group).exclude(user=user).values_list("user_id", flat=True)
+    Notification.objects.bulk_create(
+        Notification(user_id=user_id, kind=Notification.Kind.SCHEDULED, group=group,
+                     url=reverse("research:activity", args=[first.pk]),
+                     text=(_("%(who)s scheduled “%(title)s”: %(count)d dates from %(first)s") % {
+                         "who": who, "title": title, "count": len(dates),
+                         "first": timezone.localtime(first.starts_at).strftime("%Y-%m-%d %H:%M")})[:300])
+        for user_id in sorted(members)
+    )
     return series
 
 

@@ -1,17 +1,20 @@
 """Writes of time-coded lesson reviews (评课): a review of a video a member may use, and comments placed at
 moments of it. Scoring a reviewed lesson is an observation record (research.services.observations)."""
 from django.db import transaction
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from media_pipeline.models import MediaAsset
 from resources.models import Resource
 from resources.selectors import resource_visible_q
 
+from .. import sanitize
 from ..exceptions import ResearchError
-from ..models import LessonReview, ReviewComment
+from ..models import LessonReview, Notification, ReviewComment
 from ..moments import moment_label, moment_parse
 from ..permissions import is_member, require_member
 from .observations import scale_default
+from .threads import members_by_name
 
 COMMENT_MAX_CHARS = 2000
 
@@ -74,4 +77,20 @@ def comment_add(*, review, user, at, body, point=None) -> ReviewComment:
     comment = ReviewComment(review=review, author=user, at_seconds=round(float(seconds), 2), body=body, point=point)
     comment.full_clean()
     comment.save()
+    _mentions_notify(comment=comment, user=user)
     return comment
+
+
+def _mentions_notify(*, comment, user):
+    """An @name in a review comment tells that member, as in a thread (no one twice, not the writer)."""
+    review = comment.review
+    members = members_by_name(review.group)
+    found, _unknown = sanitize.mentions_find(comment.body, known=members)
+    url = reverse("research:review", args=[review.pk]) + f"#comment-{comment.pk}"
+    who = user.full_name or user.username
+    for user_id in sorted({members[name].pk for name in found} - {user.pk}):
+        Notification.objects.create(
+            user_id=user_id, kind=Notification.Kind.MENTION, url=url, group=review.group,
+            text=(_("%(who)s mentioned you in the review “%(review)s” at %(moment)s: %(text)s") % {
+                "who": who, "review": review.title, "moment": moment_label(comment.at_seconds),
+                "text": comment.body[:80]})[:300])

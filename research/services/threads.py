@@ -29,7 +29,7 @@ def activity_thread(*, activity) -> Thread:
     return thread
 
 
-def _members_by_name(group) -> dict:
+def members_by_name(group) -> dict:
     """Lower-cased username and full name → user, for the group's members (who can be @mentioned)."""
     names = {}
     for user in User.objects.filter(group_memberships__group=group):
@@ -83,7 +83,7 @@ def post_create(*, thread, author, body, quote=None, files=(), client_key="") ->
         earlier = Post.objects.filter(thread=thread, author=author, client_key=client_key).first()
         if earlier is not None:
             return earlier, []
-    members = _members_by_name(thread.group)
+    members = members_by_name(thread.group)
     found, unknown = sanitize.mentions_find(text, known=members)
     post = Post(thread=thread, author=author, body_html=sanitize.mentions_mark(clean, known=members),
                 body_text=text, quote=quote, client_key=client_key)

@@ -22,6 +22,7 @@ from research.ledger import ledger_for_pairing
 from research.models import (
     ActivityKind,
     ActivitySeries,
+    GroupMembership,
     Apprenticeship,
     Mentorship,
     ObservationRecord,
@@ -354,6 +355,13 @@ def test_the_leader_of_a_group_in_the_pairing_reads_its_ledger(world, client):
     assert len(response.context["ledger"].activities) == 7
     assert client.get(EXPORT, {"pairing": world.pairing.pk, "semester": AUTUMN.code}).status_code == 200
     assert client.get(HOURS, {"pairing": world.pairing.pk, "semester": AUTUMN.code}).context["can_read_ledger"]
+
+    # a teacher who leads a group of the pairing but is no 教研组长 by account reads neither its hours nor its ledger
+    teacher_leading = UserFactory(username="teacher-leading", school=world.city, role=User.Role.TEACHER)
+    GroupMembership.objects.create(group=world.leader.research_groups.first(), user=teacher_leading,
+                                   role=GroupMembership.Role.LEADER)
+    client.force_login(teacher_leading)
+    assert client.get(LEDGER, {"pairing": world.pairing.pk, "semester": AUTUMN.code}).status_code == 403
 
 
 def test_a_school_admin_sees_the_pairing_table_and_a_teachers_lines(world, client):

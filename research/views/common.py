@@ -16,7 +16,7 @@ from resources.selectors import resource_visible_q
 from ..exceptions import NotAllowedError, NotAMemberError
 from ..models import PostAttachment, ResearchGroup
 from ..permissions import group_can_manage, group_can_read
-from ..selectors.activities import activity_sign_in_is_open
+from ..selectors.activities import SIGN_IN_OPENS_BEFORE, activity_sign_in_is_open
 from ..selectors.groups import group_member_list
 from ..services.threads import activity_thread, thread_mark_read
 
@@ -95,6 +95,10 @@ def activity_page(request, activity, *, draft="", error="", status=200):
         "is_leader": group_can_manage(user=request.user, group=activity.group),
         "signed": signed,
         "can_sign": can_sign,
+        # before it opens, the page says when it will (an hour before the start)
+        "sign_in_opens": (activity.starts_at - SIGN_IN_OPENS_BEFORE
+                          if not signed and not activity.is_cancelled and timezone.now() < activity.starts_at - SIGN_IN_OPENS_BEFORE
+                          else None),
         "sign_ins": activity.sign_ins.select_related("user").order_by("signed_at"),
         "resources": activity.resources.filter(resource_visible_q(request.user)),
         "presenters": activity.presenters.all(),

@@ -42,12 +42,15 @@ def post_new(request, thread_id):
     except ResearchError as error:
         # Keep what was typed: the page comes back with the text in the box and the reason above it.
         return thread_host_page(request, thread, draft=request.POST.get("body", ""), error=str(error), status=400)
+    # the page lands on the new post; a warning about it shows there too, not only at the top of the page
+    anchor = f"#post-{post.pk}"
     if unknown:
         messages.warning(request, _("Nobody in this group is called %(names)s, so no one was notified for that.")
-                         % {"names": "、".join("@" + name for name in unknown[:5])})
+                         % {"names": "、".join("@" + name for name in unknown[:5])}, extra_tags="at-composer")
+        anchor = "#composer"
     if thread.activity_id:
-        return redirect(reverse("research:activity", args=[thread.activity_id]) + f"#post-{post.pk}")
-    return redirect(reverse("research:thread", args=[thread.pk]) + f"#post-{post.pk}")
+        return redirect(reverse("research:activity", args=[thread.activity_id]) + anchor)
+    return redirect(reverse("research:thread", args=[thread.pk]) + anchor)
 
 
 @require_http_methods(["GET", "HEAD", "POST"])

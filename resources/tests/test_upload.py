@@ -157,3 +157,21 @@ def test_prep_folder_adds_lists_and_removes(client, teacher):
     assert "秋天的雨 教学设计" not in client.get(reverse("resources:prep")).content.decode()
     private = ResourceFactory(visibility="private", uploaded_by=UserFactory())
     assert client.post(reverse("resources:prep_toggle", args=[private.pk])).status_code == 404
+
+
+@pytest.mark.ffmpeg
+@pytest.mark.shared_data
+def test_a_video_without_picture_or_sound_is_refused_at_save_and_the_form_kept(client, teacher):
+    from media_pipeline.models import MediaAsset
+    from tests.shared import SAMPLES
+
+    data = (SAMPLES / "broken" / "opencast_nostreams.mp4").read_bytes()
+    upload_id = tus_upload(client, data, "实录.mp4", "video/mp4")
+    asset = MediaAsset.objects.get(upload_id=upload_id)
+    assert asset.state == MediaAsset.State.FAILED and asset.error_message  # probed as its last byte arrived
+    response = share(client, upload_id, title="秋天的雨 实录", resource_type="micro_lesson")
+    assert response.status_code == 200 and "no picture and no sound" in form_error(response)
+    html = response.content.decode()
+    assert 'value="秋天的雨 实录"' in html  # what was typed is kept
+    assert f'value="{upload_id}"' not in html  # and the refused file is not: another must be chosen
+    assert not Resource.objects.exists()

@@ -11,7 +11,7 @@ from media_pipeline.views import upload_texts
 
 from ..exceptions import StorageUnavailableError
 from ..forms import ResourceUploadForm
-from ..models import Grade, Stage, Subject
+from ..models import Grade, Resource, Stage, Subject
 from ..services import resource_create_from_upload
 
 logger = logging.getLogger(__name__)
@@ -26,7 +26,7 @@ def _file_error(error):
 @login_required
 def upload_page(request):
     form = ResourceUploadForm(request.POST or None)
-    file_error, status = None, 200
+    file_error, status, keep_upload = None, 200, True
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:
@@ -41,9 +41,13 @@ def upload_page(request):
             if file_error is None:
                 raise
             status = 503 if isinstance(error, StorageUnavailableError) else 200
+            keep_upload = isinstance(error, StorageUnavailableError)  # (a file refused for itself: choose another)
             logger.info("upload %s refused for %s: %r", data["upload_id"], request.user.pk, error)
         else:
-            if resource.visibility != data["visibility"] and resource.school_id:
+            if resource.visibility == Resource.Visibility.PAIRING and data["visibility"] == Resource.Visibility.PUBLIC:
+                messages.success(request, _("Saved. Your school and its paired schools see it now; it goes public once "
+                                            "a reviewer approves it."))
+            elif resource.visibility != data["visibility"] and resource.school_id:
                 messages.success(request, _("Saved. It is visible to your school now and goes public once a reviewer approves it."))
             elif resource.visibility != data["visibility"]:
                 messages.success(request, _("Saved. Only you can see it until a reviewer approves it for everyone."))
@@ -53,7 +57,7 @@ def upload_page(request):
     chosen = form["chapter"].value() if form.is_bound else None
     return render(request, "resources/upload.html", {
         "form": form, "file_error": file_error,
-        "upload_id": form["upload_id"].value() if form.is_bound else "",
+        "upload_id": form["upload_id"].value() if form.is_bound and keep_upload else "",
         "chosen_chapter": form.fields["chapter"].queryset.filter(pk=chosen).first() if as_id(chosen) else None,
         "stages": Stage.objects.all(), "grades": Grade.objects.select_related("stage"), "subjects": Subject.objects.all(),
         "upload_texts": {**upload_texts(), "done": _("Uploaded."),

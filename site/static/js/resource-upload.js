@@ -52,6 +52,7 @@
           .catch(function () { return {}; })  // (no answer: the Save refuses a broken file all the same)
           .then(function (asset) {
             if (asset.state === "failed") {
+              running = null;  // nothing to wait for: Save must not wait for this file
               hide("upload-state"); show("upload-error", asset.error || texts().broken);
               submitWhenDone = false; hide("save-waiting"); save.disabled = false;
               return;
