@@ -223,3 +223,19 @@ def test_a_mention_of_someone_not_in_the_group_is_said_where_the_page_lands(live
         box = warning.bounding_box()
         assert 0 <= box["y"] and box["y"] + box["height"] <= PHONE["height"], "in view where the page lands"
         screenshot(page, "walkthrough-mention-warning")
+
+
+def test_the_admin_dashboard_asks_no_other_site(live_server):
+    from urllib.parse import urlsplit
+
+    UserFactory(username="admin2", is_staff=True, is_superuser=True)
+    with phone_page() as page:
+        asked = []
+        page.on("request", lambda request: asked.append(request.url))
+        sign_in(page, live_server.url, "admin2", "/admin/")
+        page.wait_for_load_state("networkidle")
+        here = urlsplit(live_server.url).netloc
+        elsewhere = [url for url in asked if urlsplit(url).scheme in ("http", "https") and urlsplit(url).netloc != here]
+        assert not elsewhere, elsewhere  # no update check (releases.wagtail.org), no avatar service: closed networks
+        assert "releases.wagtail.org" not in page.content()
+        screenshot(page, "walkthrough-admin-dashboard")
