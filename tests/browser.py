@@ -3,6 +3,7 @@ import contextlib
 import os
 import shutil
 import tempfile
+import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -44,6 +45,15 @@ def phone_pages(count):
                                        locale="zh-CN").new_page() for _ in range(count)]
         finally:
             browser.close()
+
+
+def wait_for(condition, timeout, page):
+    """Poll `condition()` until true (the pages' CSP refuses Playwright's wait_for_function evaluation); waits in
+    the page's own event loop, so its requests go on meanwhile."""
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        page.wait_for_timeout(100)
 
 
 def screenshot(page, name):

@@ -2,7 +2,6 @@
 the first video segment comes from the lowest rung and the lesson plays past 10 s; with "sound only" no
 video segment is fetched at all, and the lesson resumes where the viewer stopped."""
 import re
-import time
 
 import pytest
 
@@ -10,7 +9,7 @@ from media_pipeline.models import MediaAsset
 from media_pipeline.services import media_asset_create
 from media_pipeline.tests.conftest import lavfi_clip
 from resources.models import Resource, ResourceType
-from tests.browser import PHONE, phone_page, screenshot
+from tests.browser import PHONE, phone_page, screenshot, wait_for
 from tests.factories import ResourceFactory, UserFactory
 
 SLOW_3G = {"offline": False, "latency": 400, "downloadThroughput": 50 * 1024, "uploadThroughput": 50 * 1024,
@@ -46,13 +45,6 @@ def transcoded_lesson(tmp_path, *, seconds):
     lesson = ResourceFactory(title="《秋天的雨》微课", resource_type=ResourceType.MICRO_LESSON, uploaded_by=teacher,
                              media_asset=asset, visibility=Resource.Visibility.PUBLIC, live=True)
     return lesson, asset, sorted((v for v in asset.variants if v["height"]), key=lambda v: v["height"])
-
-
-def wait_for(condition, timeout, page):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        page.wait_for_timeout(100)
 
 
 @pytest.mark.ffmpeg

@@ -12,12 +12,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_header_counts_unread_notifications_on_every_page(live_server):
-    school = SchoolFactory()
-    group = ResearchGroupFactory(name="三年级语文联合教研组", school=school)
-    leader = UserFactory(username="liwei", full_name="李伟", school=school)
-    member = UserFactory(username="zhangfang", full_name="张芳", school=school)
-    GroupMembershipFactory(group=group, user=leader, role=GroupMembership.Role.LEADER)
-    GroupMembershipFactory(group=group, user=member)
+    group, leader, _member = _group_with_people()
     thread = thread_create(group=group, author=leader, title="试讲安排", body="@张芳 准备课件")
     post_create(thread=thread, author=leader, body="@张芳 周一前上传")
     with phone_page() as page:

@@ -2,7 +2,6 @@
 real pipeline, and an anonymous visitor on a 360x640 phone reaches a playing lesson and the public teaching
 research (page and calendar feed) from the home page in a few taps, without seeing anything private.
 Screenshots in test-artifacts/first-run-*.png."""
-import time
 from io import StringIO
 
 import pytest
@@ -12,23 +11,13 @@ from icalendar import Calendar
 from media_pipeline.models import MediaAsset
 from research.models import LessonReview, ResearchGroup
 from resources.models import Resource
-from tests.browser import PHONE, phone_page, screenshot
+from tests.browser import PHONE, phone_page, screenshot, wait_for
 
 pytestmark = [pytest.mark.browser, pytest.mark.ffmpeg, pytest.mark.slow, pytest.mark.django_db(transaction=True)]
 
 # What the demo keeps inside its group: a thread, its members' names beyond the presenter, review comments,
 # observation notes, a mentorship's goals, and the minutes of an activity that was not published.
 PRIVATE = ("第二次试讲安排", "张芳", "王静", "停顿的斜线标得清楚", "朗读指导细致", "区级公开课", "与期中考试冲突")
-
-
-def _until(page, script, timeout=60):
-    """Poll `script` in the page (the pages' CSP refuses Playwright's wait_for_function evaluation)."""
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if page.evaluate(script):
-            return
-        time.sleep(0.25)
-    raise AssertionError(f"not true after {timeout} s: {script}")
 
 
 def _no_private(text, where):
@@ -67,7 +56,7 @@ def test_a_visitor_reaches_a_playing_lesson_and_the_public_research_from_the_hom
         _no_private(page.inner_text("body"), "the lesson page")
         page.evaluate("document.getElementById('lesson-video').muted = true")
         page.click("#lesson-play")
-        _until(page, "document.getElementById('lesson-video').currentTime > 2")
+        wait_for(lambda: page.evaluate("document.getElementById('lesson-video').currentTime > 2"), 60, page)
         assert page.locator("track[kind=captions]").count() == 1
         screenshot(page, "first-run-lesson-playing")
 

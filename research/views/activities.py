@@ -122,7 +122,8 @@ def activity_cancel(request, activity_id):
     return redirect("research:activity", activity.pk)
 
 
-def _ics_response(body, filename):
+def ics_response(body, filename):
+    """An iCalendar feed as calendar apps take it (shown inline, with its file name); the public ones too."""
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="{filename}"'
     return response
@@ -137,7 +138,7 @@ def group_calendar(request, group_id):
         raise Http404
     since = timezone.now() - datetime.timedelta(days=FEED_PAST_DAYS)
     activities = group.activities.filter(starts_at__gte=since).select_related("group").order_by("starts_at")
-    return _ics_response(calendar_ics(activities=activities, name=group.name, base_url=request.build_absolute_uri("/")[:-1]),
+    return ics_response(calendar_ics(activities=activities, name=group.name, base_url=request.build_absolute_uri("/")[:-1]),
                          f"group-{group.pk}.ics")
 
 
@@ -148,7 +149,7 @@ def person_calendar(request, token):
         raise Http404
     since = timezone.now() - datetime.timedelta(days=FEED_PAST_DAYS)
     activities = activity_list_for_user(user=user, start=since)
-    return _ics_response(calendar_ics(activities=activities, name=_("My research activities"),
+    return ics_response(calendar_ics(activities=activities, name=_("My research activities"),
                                       base_url=request.build_absolute_uri("/")[:-1]), "kexiang.ics")
 
 

@@ -1,6 +1,6 @@
 """The public showcase of teaching research: /research/public/, a group's public page, and the public
 iCalendar feeds. Anyone may read them, signed in or not (research.selectors.showcase says what is shown)."""
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext as _
@@ -10,6 +10,7 @@ from ..calendar import calendar_ics
 from ..models import ResearchGroup
 from ..permissions import group_can_read
 from ..selectors.groups import group_has_public_page
+from .activities import ics_response
 from ..selectors.showcase import public_location, showcase_feed, showcase_groups, showcase_past, showcase_upcoming
 
 
@@ -60,6 +61,4 @@ def _public_ics(request, activities, name, filename):
     body = calendar_ics(activities=activities, name=name, base_url=base,
                         url=lambda a: base + reverse("research:group_public", args=[a.group_id]) + f"#activity-{a.pk}",
                         location=public_location)
-    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'inline; filename="{filename}"'
-    return response
+    return ics_response(body, filename)
