@@ -32,7 +32,7 @@ def asset_status(request, uid):
     """The uploader's page for one recording: a progress bar that follows the JSON endpoint."""
     asset = _asset_for(request, uid)
     return render(request, "media_pipeline/asset_status.html",
-                  {"asset": asset, "payload": media_asset_payload(asset=asset)})
+                  {"asset": asset, "payload": media_asset_payload(asset=asset), "resource": asset.resources.first()})
 
 
 @never_cache

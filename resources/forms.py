@@ -52,3 +52,25 @@ class ResourceUploadForm(forms.Form):
         if chapter is None and not data.get("subject"):
             self.add_error("subject", _("Pick the chapter, or at least the subject, so colleagues can find it."))
         return data
+
+
+class ResourceFromRecordingForm(ResourceUploadForm):
+    """Sharing a recording uploaded on its own (/my/media/upload/): the file is there already."""
+
+    upload_id = None
+    resource_type = forms.ChoiceField(label=_("Type"), choices=UPLOAD_TYPES[:2])
+
+
+class ResourceEditForm(ResourceUploadForm):
+    """The uploader changes what she shared; a new file is optional."""
+
+    upload_id = forms.UUIDField(widget=forms.HiddenInput, required=False)
+
+    @classmethod
+    def initial_for(cls, resource):
+        return {
+            "title": resource.title, "resource_type": resource.resource_type, "chapter": resource.chapter_id,
+            "stage": resource.stage_id, "grade": resource.grade_id, "subject": resource.subject_id,
+            "description": resource.description, "tags": " ".join(resource.tags or []),
+            "visibility": resource.visibility, "licence": resource.licence,
+        }

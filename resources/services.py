@@ -19,6 +19,7 @@ from core.storage import storage_failed
 from media_pipeline import tus
 from media_pipeline.exceptions import UploadError
 from media_pipeline.models import MediaAsset
+from media_pipeline.selectors import media_asset_is_held
 from media_pipeline.services import is_media_upload, media_asset_create_from_upload
 
 from . import signals, vocabulary
@@ -448,26 +449,44 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
     existing = Resource.objects.filter(external_id=f"upload:{upload.id}", uploaded_by=user).first()
     if existing is not None:  # "Save" pressed twice: the first one already made it
         return existing
-    filename = display_filename(upload.filename)
-    extension = extension_of(filename)
-    is_video_upload = is_media_upload(upload)
-    if resource_type in VIDEO_TYPES and not is_video_upload:
-        raise ResourceUploadError(_("A micro-lesson or recorded lesson needs a video file (MP4, MOV, 3GP…). "
-                                    "Choose a video, or pick another type for this file."))
-    if resource_type not in VIDEO_TYPES and is_video_upload:
-        raise ResourceUploadError(_("This is a video. Choose “Micro-lesson” or “Recorded lesson” as its type."))
-
     resource = Resource(
         external_id=f"upload:{upload.id}", title=title.strip(), resource_type=resource_type, licence=licence,
-        original_filename=filename, format=extension[:20], size_bytes=upload.length, description=description,
-        tags=list(tags), authors=[user.get_full_name()], school=user.school, uploaded_by=user,
+        description=description, tags=list(tags), authors=[user.get_full_name()], school=user.school, uploaded_by=user,
     )
     if chapter is not None:
         resource_file_under(resource, chapter)
     else:
         resource.stage, resource.subject = stage or (grade.stage if grade else None), subject
         resource.grade = grade
+    is_video_upload = _file_from_upload(resource, upload=upload, user=user)
 
+    wants_public = visibility == Resource.Visibility.PUBLIC
+    if wants_public:
+        visibility = visibility_while_moderated(user=user)
+    resource.visibility = visibility
+    resource.full_clean()
+    resource.save()
+    if resource.attachment and resource.format in PREVIEW_FORMATS:
+        resource_preview_request(resource=resource)
+    if wants_public:
+        resource_submit_for_moderation(resource=resource, user=user)
+    if not is_video_upload:
+        transaction.on_commit(lambda: _upload_discard(upload.id, user), robust=True)
+    return resource
+
+
+def _file_from_upload(resource, *, upload, user) -> bool:
+    """Give `resource` (not saved) the file of a finished upload: a video becomes (or already is) a media asset,
+    a document is checked and copied into media storage. The type must fit the file. True for a video."""
+    filename = display_filename(upload.filename)
+    extension = extension_of(filename)
+    is_video_upload = is_media_upload(upload)
+    if resource.resource_type in VIDEO_TYPES and not is_video_upload:
+        raise ResourceUploadError(_("A micro-lesson or recorded lesson needs a video file (MP4, MOV, 3GP…). "
+                                    "Choose a video, or pick another type for this file."))
+    if resource.resource_type not in VIDEO_TYPES and is_video_upload:
+        raise ResourceUploadError(_("This is a video. Choose “Micro-lesson” or “Recorded lesson” as its type."))
+    resource.original_filename, resource.format, resource.size_bytes = filename, extension[:20], upload.length
     if is_video_upload:
         asset = MediaAsset.objects.filter(upload_id=str(upload.id), owner=user).first()
         if asset is None:  # the process died between the upload's last byte and its asset, or the store was down
@@ -480,8 +499,8 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
             # (the probe at the upload's end found it: the form said so already; nothing is saved)
             raise ResourceUploadError(_(asset.error_message) + " " + _("Choose another file; what you typed is kept."),
                                       detail=asset.error_detail)
-        resource.media_asset = asset
-        resource.duration_s = asset.duration
+        resource.media_asset, resource.duration_s = asset, asset.duration
+        resource.attachment = None
     else:
         path = tus.upload_path(upload)
         document_check(path, filename)  # raises a ResourceFileError with a sentence for the teacher
@@ -490,39 +509,35 @@ def resource_create_from_upload(*, user, upload_id, title, resource_type, visibi
                 resource.attachment.save(f"{uuid.uuid4().hex}.{extension or 'bin'}", File(handle), save=False)
         except OSError as error:
             raise _storage_unavailable(error) from error
-
-    wants_public = visibility == Resource.Visibility.PUBLIC
-    if wants_public:
-        visibility = visibility_while_moderated(user=user)
-    resource.visibility = visibility
-    resource.full_clean()
-    resource.save()
-    if resource.attachment and extension in PREVIEW_FORMATS:
-        resource_preview_request(resource=resource)
-    if wants_public:
-        resource_submit_for_moderation(resource=resource, user=user)
-    if not is_video_upload:
-        transaction.on_commit(lambda: _upload_discard(upload.id, user), robust=True)
-    return resource
+        resource.media_asset, resource.duration_s = None, None
+    return is_video_upload
 
 
 @transaction.atomic
 def resource_create_from_video(*, user, asset, title, visibility, resource_type=ResourceType.RECORDING, licence="",
-                               subject=None, grade=None, description="") -> Resource:
-    """A video the user already has (a live lesson's replay) published to the library, as an upload would be:
-    asking for "public" keeps it visible to the user's school and submits the public version for moderation.
-    Twice: the first one stands."""
+                               chapter=None, stage=None, subject=None, grade=None, description="",
+                               tags=()) -> Resource:
+    """A video the user already has (a live lesson's replay, a recording uploaded on its own) published to the
+    library, as an upload would be: asking for "public" keeps it visible to the user's school and submits the
+    public version for moderation. Twice: the first one stands."""
     if asset.owner_id != user.pk:
         raise ResourceUploadError(_("Only the owner of this video can publish it."))
-    existing = Resource.objects.filter(external_id=f"video:{asset.uid}").first()
+    if asset.state == MediaAsset.State.FAILED:
+        raise ResourceUploadError(_("This video could not be prepared for phones, so it cannot go into the "
+                                    "library. Upload the recording again."))
+    existing = Resource.objects.filter(Q(external_id=f"video:{asset.uid}") | Q(media_asset=asset)).first()
     if existing is not None:
         return existing
     resource = Resource(
         external_id=f"video:{asset.uid}", title=title.strip(), resource_type=resource_type, licence=licence,
         original_filename=asset.title[:255], format="mp4", size_bytes=asset.size_bytes, description=description,
-        authors=[user.get_full_name()], school=user.school, uploaded_by=user, media_asset=asset,
-        duration_s=asset.duration, subject=subject, grade=grade, stage=grade.stage if grade else None,
+        tags=list(tags), authors=[user.get_full_name()], school=user.school, uploaded_by=user, media_asset=asset,
+        duration_s=asset.duration,
     )
+    if chapter is not None:
+        resource_file_under(resource, chapter)
+    else:
+        resource.stage, resource.subject, resource.grade = stage or (grade.stage if grade else None), subject, grade
     wants_public = visibility == Resource.Visibility.PUBLIC
     if wants_public:
         visibility = visibility_while_moderated(user=user)
@@ -532,6 +547,108 @@ def resource_create_from_video(*, user, asset, title, visibility, resource_type=
     if wants_public:
         resource_submit_for_moderation(resource=resource, user=user)
     return resource
+
+
+def _workflow_state(resource):
+    """The resource's moderation that is still open (in progress or sent back), or None."""
+    return (WorkflowState.objects.filter(base_content_type=ContentType.objects.get_for_model(Resource),
+                                         object_id=str(resource.pk),
+                                         status__in=(WorkflowState.STATUS_IN_PROGRESS,
+                                                     WorkflowState.STATUS_NEEDS_CHANGES))
+            .order_by("-created_at").first())
+
+
+def _may_change(resource, user):
+    if not (user.is_authenticated and resource.uploaded_by_id == user.pk):
+        raise ResourceUploadError(_("Only the teacher who shared this resource can change or delete it."))
+
+
+@transaction.atomic
+def resource_update(*, resource, user, title, resource_type, visibility, licence, chapter=None, stage=None,
+                    grade=None, subject=None, description="", tags=(), upload_id=None) -> Resource:
+    """The uploader changes what she shared: its details, who sees it, and (with `upload_id`) its file.
+
+    Readers see the change at once, but for the public: asking for "public" (again) sends the changed version to
+    moderation (a version sent back for changes is resubmitted; one still waiting is replaced by this one, since
+    approval publishes the latest), and a new file for a public resource goes back to moderation, the resource
+    visible meanwhile as while waiting. Asking for less than public withdraws a waiting moderation. The file
+    replaced is deleted once nothing else uses it.
+    """
+    _may_change(resource, user)
+    resource = Resource.objects.select_for_update().get(pk=resource.pk)
+    old_asset, old_attachment = resource.media_asset, resource.attachment.name
+    was_public = resource.visibility == Resource.Visibility.PUBLIC
+    resource.title, resource.resource_type, resource.licence = title.strip(), resource_type, licence
+    resource.description, resource.tags = description, list(tags)
+    if chapter is not None:
+        resource_file_under(resource, chapter)
+    else:
+        resource.chapter, resource.textbook, resource.edition, resource.volume = None, None, None, None
+        resource.textbook_title, resource.chapter_path, resource.lesson_title = "", [], ""
+        resource.stage, resource.subject = stage or (grade.stage if grade else None), subject
+        resource.grade = grade
+    upload = _cleaned_upload(user=user, upload_id=upload_id) if upload_id else None
+    if upload is not None:
+        is_video_upload = _file_from_upload(resource, upload=upload, user=user)
+    elif (resource_type in VIDEO_TYPES) != (resource.media_asset_id is not None):
+        raise ResourceUploadError(_("This type does not fit the file: a micro-lesson or recorded lesson is a video, "
+                                    "the other types are documents. Keep the type, or replace the file."))
+
+    state = _workflow_state(resource)
+    wants_public = visibility == Resource.Visibility.PUBLIC
+    moderate = wants_public and (not was_public or upload is not None or state is not None)
+    resource.visibility = visibility_while_moderated(user=user) if moderate else visibility
+    resource.full_clean()
+    resource.save()
+    if upload is not None:  # (the new file's pages, or none for a video; the old pages go)
+        resource_preview_request(resource=resource)
+    if moderate:
+        if state is not None and state.status == WorkflowState.STATUS_NEEDS_CHANGES:
+            resource.visibility = Resource.Visibility.PUBLIC
+            resource.save_revision(user=user)
+            state.resume(user=user)
+            resource.refresh_from_db()
+        elif state is not None:  # still waiting: the moderator approves the version saved now
+            resource.visibility = Resource.Visibility.PUBLIC
+            resource.save_revision(user=user)
+            resource.refresh_from_db()
+        else:
+            resource_submit_for_moderation(resource=resource, user=user)
+    elif state is not None:
+        state.cancel(user=user)
+    if upload is not None:
+        if not is_video_upload:
+            transaction.on_commit(lambda: _upload_discard(upload.id, user), robust=True)
+        if old_attachment and old_attachment != resource.attachment.name:
+            from .signal_handlers import resource_files_delete  # noqa: PLC0415  (it imports this module)
+
+            transaction.on_commit(lambda: resource_files_delete(files=[old_attachment], pages=[]), robust=True)
+    if old_asset is not None and old_asset.pk != resource.media_asset_id:
+        _media_asset_drop_if_unused(old_asset)
+    return resource
+
+
+def _media_asset_drop_if_unused(asset) -> bool:
+    """Delete a video nothing uses any more (no resource, 评课, 磨课 round or live lesson): its files go after the
+    commit. A video still in a group's review stays there."""
+    if media_asset_is_held(asset=asset):
+        return False
+    asset.delete()
+    return True
+
+
+def resource_delete(*, resource, user) -> bool:
+    """The uploader deletes what she shared: the resource, its open moderation, its files, and its video unless a
+    group's review (or a 磨课 round, a live lesson) still holds it. True when the video went too (or there was
+    none)."""
+    _may_change(resource, user)
+    with transaction.atomic():
+        state = _workflow_state(resource)
+        if state is not None:
+            state.cancel(user=user)
+        asset = resource.media_asset
+        resource.delete()  # (its attachment, captions and previews go after the commit: signal_handlers)
+        return asset is None or _media_asset_drop_if_unused(asset)
 
 
 def visibility_while_moderated(*, user) -> str:

@@ -13,6 +13,9 @@ urlpatterns = [
     path("mine/", library.my_uploads, name="mine"),
     path("prep/", library.prep_folder, name="prep"),
     path("upload/", upload.upload_page, name="upload"),
+    path("<int:pk>/edit/", upload.edit_page, name="edit"),
+    path("<int:pk>/delete/", upload.delete_page, name="delete"),
+    path("share/<uuid:uid>/", upload.share_recording, name="share_recording"),
     # Browse (学段 → 学科 → 版本 → 册 → 章节)
     path("browse/", browse.browse_home, name="browse"),
     path("browse/<slug:stage_code>/<int:subject_id>/", browse.browse_subject, name="browse_subject"),

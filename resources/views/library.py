@@ -14,6 +14,7 @@ from django.views.decorators.http import require_POST
 from core.media_storage import StorageUnavailable, storage_errors
 from core.sending import send_file, unavailable
 from core.text import as_id, bounded_query
+from media_pipeline.models import MediaAsset
 from media_pipeline.selectors import media_asset_payload
 from resources.files import resource_file
 
@@ -163,4 +164,7 @@ def my_uploads(request):
     page = Paginator(resources, 20).get_page(request.GET.get("page"))
     moderations = resource_moderation_statuses(resources=list(page))
     rows = [{"resource": r, "moderation": moderations.get(r.pk, (None, "")), "status": status_payload(r)} for r in page]
-    return render(request, "resources/my_uploads.html", {"page": page, "rows": rows})
+    # Recordings uploaded on their own (/my/media/upload/, a live lesson's replay) that are no resource yet.
+    recordings = (MediaAsset.objects.filter(owner=request.user, resources__isnull=True).order_by("-created_at")[:20]
+                  if page.number == 1 else [])
+    return render(request, "resources/my_uploads.html", {"page": page, "rows": rows, "recordings": recordings})

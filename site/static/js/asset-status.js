@@ -1,4 +1,5 @@
-/* A recording's processing page (/my/media/<id>/): follows the transcode until it is ready or failed. */
+/* A recording's processing page (/my/media/<id>/): follows the transcode until it plays (then shows the page
+   again: poster, "put in the library") or fails. */
 (function () {
   var box = document.getElementById("job");
   function poll() {
@@ -7,7 +8,8 @@
       document.getElementById("percent").textContent = d.percent;
       document.getElementById("bar").value = d.percent;
       if (d.error) { var e = document.getElementById("error"); e.textContent = d.error; e.hidden = false; }
-      if (d.master_url) { document.getElementById("done").hidden = false; }
+      // Playable now: the page again, with its poster and what to do next.
+      if (d.master_url) { window.location.reload(); return; }
       if (d.state === "queued" || d.state === "processing") { setTimeout(poll, 3000); }
     }).catch(function () { setTimeout(poll, 10000); });
   }

@@ -5,6 +5,7 @@
   var form = document.getElementById("resource-upload");
   if (!form || !window.tus || !window.kexiangTusUpload) { return; }
   var input = document.getElementById("file"), hidden = document.getElementById("upload_id");
+  if (!input || !hidden) { return; }  // (sharing a recording that is uploaded already: no file to send)
   var bar = document.getElementById("upload-bar"), save = document.getElementById("save");
   var running = null, submitWhenDone = false;
   var pageTexts = document.getElementById("upload-texts");
