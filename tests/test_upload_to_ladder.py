@@ -6,7 +6,7 @@ import pytest
 
 from media_pipeline.models import MediaAsset
 from tests.shared import SAMPLES
-from tests.browser import PHONE, phone_page, screenshot
+from tests.browser import PHONE, phone_page, screenshot, wait_for
 from tests.factories import UserFactory
 
 TUS = {"HTTP_TUS_RESUMABLE": "1.0.0"}
@@ -74,8 +74,13 @@ def test_upload_from_a_phone_sized_browser(live_server, media_root, settings, tm
         page.click("#start")
         page.wait_for_url("**/my/media/*/", timeout=120_000)
         page.wait_for_selector("#done:not([hidden])", timeout=120_000)
-        assert page.locator("#percent").inner_text() == "100"
+        wait_for(lambda: page.locator("#percent").inner_text() == "100", 120, page)
+        # the recording is no dead end: its poster, and the way into the library (issue 20)
+        assert page.locator("img.recording-poster").is_visible()
         screenshot(page, "upload-done-360x640")
+        page.click("a[href^='/resources/share/']")
+        page.wait_for_url("**/resources/share/*/")
+        assert page.locator("#id_title").input_value() == "秋天的雨 微课"
 
 
 @pytest.mark.shared_data
