@@ -104,6 +104,10 @@ class User(AbstractUser):
     school = models.ForeignKey(
         School, verbose_name=_("school"), null=True, blank=True, on_delete=models.SET_NULL, related_name="members"
     )
+    # What the district's list says the person teaches (学段, 学科), as written there: kept for the roster's
+    # export and to suggest groups and books; names, not links (this app knows no catalogue).
+    teaching_stage = models.CharField(_("stage taught"), max_length=20, blank=True)
+    teaching_subjects = models.CharField(_("subjects taught"), max_length=100, blank=True)
     must_change_password = models.BooleanField(
         _("must choose a new password"), default=False,
         help_text=_("Set when a school admin or researcher gave a temporary password; cleared when the person "

@@ -38,6 +38,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 
 INSTALLED_APPS = [
     "accounts.apps.AccountsConfig",
+    "roster.apps.RosterConfig",
     "reports.apps.ReportsConfig",
     "resources.apps.ResourcesConfig",
     "lessons.apps.LessonsConfig",
