@@ -137,7 +137,7 @@ def main():
         first = measured(env, "import_people", str(good), "--create-schools")
         second = measured(env, "import_people", str(good))
         refused = measured(env, "import_people", str(bad))
-        for name, (secs, mb, rc, out, err) in (("first", first), ("second", second)):
+        for name, (_secs, _mb, rc, _out, err) in (("first", first), ("second", second)):
             if rc:
                 sys.exit(f"{name} import on {db} failed:\n{err[-3000:]}")
         if refused[2] == 0 or f"{args.bad} of {bad_rows} rows are bad" not in refused[4]:

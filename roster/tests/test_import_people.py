@@ -11,13 +11,13 @@ from resources.services import MODERATORS_GROUP
 
 pytestmark = pytest.mark.django_db
 HEADER = "学校,学段,姓名,手机号,工号,角色,学科,教研组,结对支援学校"
-GOOD = """\ufeff{header}
+GOOD = f"""\ufeff{HEADER}
 城关第一小学,小学,李伟,13800138001,T001,教研组长,语文,三年级语文组,县实验小学
 城关第一小学,小学,张芳,13800138002,T002,教师,语文,三年级语文组、读书会,县实验小学
 县实验小学,小学,王老师,13800138003,S001,教师,数学,数学组,
 县实验小学,小学,赵校长,13800138004,S002,学校管理员,,,
 县实验小学,小学,陈老师,13800138005,,老师,英语,,
-""".format(header=HEADER)
+"""
 
 
 def write(tmp_path, text, name="people.csv"):
