@@ -87,7 +87,7 @@ def test_bad_rows_change_nothing_and_each_is_named_by_its_line(tmp_path):
         call_command("import_people", str(tmp_path / "bad.csv"), stdout=io.StringIO(), stderr=err)
     lines = {int(line.split(":")[0].split()[1]): line for line in err.getvalue().splitlines() if line.startswith("line ")}
     assert sorted(lines) == [3, 4, 5, 6, 7, 8]
-    assert "城关第1小学" in lines[3] and "line 2" in lines[4] and "校长" in lines[5] and "T002" in lines[6]
+    assert "城关第1小学" in lines[3] and "13800138101" in lines[4] and " 2 " in lines[4] and "校长" in lines[5] and "T002" in lines[6]
     assert "大学" in lines[7] and "姓名" in lines[8] and "12345" in lines[8] and "体操" in lines[8]
     assert list(User.objects.order_by("pk").values_list("username", "full_name", "phone", "role")) == before
     assert not User.objects.filter(username="T101").exists()
