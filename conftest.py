@@ -25,6 +25,7 @@ def pytest_collection_modifyitems(config, items):
         "live": bool((shutil.which("nginx") or Path("/usr/sbin/nginx").exists()) and shutil.which("ffmpeg")
                      and Path("/usr/lib/nginx/modules/ngx_rtmp_module.so").exists()),
         "objectstore": bool(os.environ.get("AWS_S3_ENDPOINT_URL") and os.environ.get("AWS_ACCESS_KEY_ID")),
+        "sso": bool(os.environ.get("KEXIANG_TEST_IDP") and os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT")),
     }
     reasons = {
         "integration": "needs DATABASE_URL=postgres://… and REDIS_URL (see scripts/services/)",
@@ -36,6 +37,7 @@ def pytest_collection_modifyitems(config, items):
         "nginx": "needs Debian's nginx (apt-get install nginx)",
         "live": "needs nginx's RTMP module and ffmpeg (apt-get install nginx libnginx-mod-rtmp ffmpeg)",
         "objectstore": "needs an S3 API server: export the lines of scripts/services/s3.sh start",
+        "sso": "needs the trial OpenID provider: export the lines of scripts/services/oidc.sh start",
     }
     missing_required = [name for name in required if not available.get(name)]
     if missing_required:

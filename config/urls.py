@@ -25,6 +25,7 @@ urlpatterns = [
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
+    path("oidc/", include("accounts.sso_urls")),
     path("people/", include("roster.urls")),
     path("resources/", include("resources.urls")),
     path("lessons/", include("lessons.urls")),

@@ -109,3 +109,8 @@ def test_a_pairing_needs_two_schools_and_an_end_after_its_start():
         school_pairing_create(
             supporting=village, supported=city, starts_on=datetime.date(2025, 9, 1), ends_on=datetime.date(2025, 1, 1)
         )
+
+
+def test_without_a_provider_the_page_offers_passwords_only(client):
+    assert "sso-sign-in" not in client.get("/accounts/login/").content.decode()
+    assert client.get("/oidc/authenticate/").status_code == 404

@@ -138,6 +138,27 @@ AUTHENTICATION_BACKENDS = [
     "axes.backends.AxesStandaloneBackend",  # first: refuses any sign-in while its account or address is locked
     "accounts.backends.UsernameOrPhoneBackend",
 ]
+# Single sign-on with the district's education cloud (OpenID Connect, mozilla-django-oidc) when its endpoints are
+# set: the sign-in page offers it beside the password. A person is matched to the account the district imported, by
+# mobile number or staff number (工号); no account is ever made by it (accounts/sso.py). Names are
+# mozilla-django-oidc's own; scripts/services/oidc.sh prints a trial provider's.
+OIDC_OP_AUTHORIZATION_ENDPOINT = os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT", "")
+KEXIANG_SSO_ENABLED = bool(OIDC_OP_AUTHORIZATION_ENDPOINT)
+if KEXIANG_SSO_ENABLED:
+    OIDC_OP_TOKEN_ENDPOINT = os.environ["OIDC_OP_TOKEN_ENDPOINT"]
+    OIDC_OP_USER_ENDPOINT = os.environ["OIDC_OP_USER_ENDPOINT"]
+    OIDC_OP_JWKS_ENDPOINT = os.environ.get("OIDC_OP_JWKS_ENDPOINT", "")
+    OIDC_RP_CLIENT_ID = os.environ["OIDC_RP_CLIENT_ID"]
+    OIDC_RP_CLIENT_SECRET = os.environ["OIDC_RP_CLIENT_SECRET"]
+    AUTHENTICATION_BACKENDS.append("accounts.sso.DistrictSignOnBackend")
+OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
+OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile phone")
+OIDC_USE_PKCE = True
+OIDC_CREATE_USER = False  # never a second account for a teacher the district already listed
+KEXIANG_SSO_NAME = os.environ.get("KEXIANG_SSO_NAME", "")  # what the button says, e.g. 区教育云; empty: a default
+KEXIANG_SSO_PHONE_CLAIM = os.environ.get("KEXIANG_SSO_PHONE_CLAIM", "phone_number")
+KEXIANG_SSO_STAFF_CLAIM = os.environ.get("KEXIANG_SSO_STAFF_CLAIM", "employee_number")
+LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"
 LOGIN_URL = "accounts:login"
 WAGTAILADMIN_USER_LOGIN_FORM = "accounts.forms.AdminLoginForm"
 LOGIN_REDIRECT_URL = "/"

@@ -1,0 +1,99 @@
+"""Signing in through the district's education cloud: a real OpenID Connect provider on loopback
+(scripts/services/oidc.sh: django-oauth-toolkit in its own process), a phone-sized Chromium, Kexiang's real sign-in
+pages. The provider's claims name one imported account, or the sign-in is refused with a message."""
+import os
+import subprocess
+import sys
+from urllib.parse import urlsplit
+
+import pytest
+from django.contrib.auth.hashers import make_password
+
+from accounts.models import User
+from tests.browser import PHONE, phone_page, screenshot
+from tests.factories import SchoolFactory, UserFactory
+
+pytestmark = [pytest.mark.sso, pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def district_sso(settings):
+    settings.KEXIANG_SSO_ENABLED = True
+    for name in ("OIDC_OP_AUTHORIZATION_ENDPOINT", "OIDC_OP_TOKEN_ENDPOINT", "OIDC_OP_USER_ENDPOINT",
+                 "OIDC_OP_JWKS_ENDPOINT", "OIDC_RP_CLIENT_ID", "OIDC_RP_CLIENT_SECRET"):
+        setattr(settings, name, os.environ[name])
+    settings.KEXIANG_SSO_NAME = "区教育云"
+    settings.AUTHENTICATION_BACKENDS = [*settings.AUTHENTICATION_BACKENDS, "accounts.sso.DistrictSignOnBackend"]
+
+
+def idp_person(login, *, name="", phone="", staff=""):
+    """A person of the education cloud (its own database, through its own manage.py)."""
+    subprocess.run([sys.executable, os.environ["KEXIANG_TEST_IDP"], "idp", "person", login, "cloud pass 42",
+                    "--name", name, "--phone", phone, "--staff", staff], check=True, capture_output=True,
+                   env={**os.environ, "IDP_STATE_DIR": os.environ["KEXIANG_TEST_IDP_STATE"]})
+
+
+def sign_on(page, base_url, login):
+    page.goto(f"{base_url}/accounts/login/?next=/research/")
+    page.click("#sso-sign-in")
+    page.wait_for_url(lambda url: urlsplit(url).path == "/login/")  # the education cloud's own page
+    page.fill("#idp-username", login)
+    page.fill("#idp-password", "cloud pass 42")
+    page.click("#idp-submit")
+    page.wait_for_url(lambda url: urlsplit(url).netloc == urlsplit(base_url).netloc
+                      and urlsplit(url).path != "/oidc/callback/", timeout=30_000)
+
+
+def test_an_imported_teacher_signs_in_with_the_district_account_and_no_second_account_is_made(live_server,
+                                                                                                district_sso):
+    school = SchoolFactory(name="城关第一小学")
+    teacher = User.objects.create(username="T001", full_name="李伟", phone="13800138001", school=school,
+                                  password=make_password(None))  # imported: no password of ours yet
+    idp_person("liwei@cloud", name="李伟", phone="+86 138 0013 8001", staff="")
+    accounts = User.objects.count()
+    with phone_page() as page:
+        page.goto(f"{live_server.url}/accounts/login/")
+        assert "使用区教育云登录" in page.inner_text("#sso-sign-in")
+        assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
+        screenshot(page, "sso-sign-in")
+        sign_on(page, live_server.url, "liwei@cloud")
+        assert urlsplit(page.url).path == "/research/", "back where the sign-in was asked for"
+        assert page.locator("header form[action='/accounts/logout/']").count() == 1, "signed in"
+        screenshot(page, "sso-signed-in")
+    assert User.objects.count() == accounts
+    teacher.refresh_from_db()
+    assert teacher.last_login is not None
+
+
+def test_the_staff_number_finds_the_account_when_the_cloud_has_no_phone(live_server, district_sso):
+    UserFactory(username="T002", full_name="张芳", phone=None)
+    idp_person("zhangfang@cloud", name="张芳", staff="T002")
+    with phone_page() as page:
+        sign_on(page, live_server.url, "zhangfang@cloud")
+        assert urlsplit(page.url).path == "/research/"
+        assert page.locator("header form[action='/accounts/logout/']").count() == 1
+    assert User.objects.get(username="T002").last_login is not None
+
+
+def test_claims_that_match_two_accounts_are_refused_with_a_message_for_the_admin(live_server, district_sso):
+    UserFactory(username="T003", full_name="王老师", phone="13800138003")
+    UserFactory(username="T004", full_name="王老师（旧账号）", phone="13800138004")
+    idp_person("wang@cloud", name="王老师", phone="13800138004", staff="T003")
+    with phone_page() as page:
+        sign_on(page, live_server.url, "wang@cloud")
+        assert urlsplit(page.url).path == "/accounts/login/"
+        message = page.inner_text(".messages")
+        assert "不止一个" in message and "T003" in message and "T004" in message
+        screenshot(page, "sso-two-accounts")
+        assert page.locator("header form[action='/accounts/logout/']").count() == 0
+
+
+def test_someone_the_district_has_not_listed_is_refused_and_nothing_is_made(live_server, district_sso):
+    idp_person("stranger@cloud", name="陌生人", phone="13900139999", staff="X999")
+    accounts = User.objects.count()
+    with phone_page() as page:
+        sign_on(page, live_server.url, "stranger@cloud")
+        assert urlsplit(page.url).path == "/accounts/login/"
+        assert "请学校管理员" in page.inner_text(".messages")
+    assert User.objects.count() == accounts
+
