@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import SchoolPairing
 from core.text import as_id
 
-from .models import ChapterNode, Resource, Stage, Subject, Textbook
+from .models import ChapterNode, Edition, Grade, Resource, Stage, Subject, Textbook, Volume
 
 
 def resource_visible_q(user):
@@ -362,18 +362,33 @@ def textbook_name(textbook):
     return f"{textbook.stage.name}{textbook.subject.name} {book_name(textbook)}"
 
 
+def _textbook_names_q(word):
+    """Books whose vocabulary names, each found in `word` (longest first), make up all of it; else none."""
+    rest, names = word, Q()
+    for model, prefix in ((Stage, "stage"), (Subject, "subject"), (Grade, "grade"), (Volume, "volume"),
+                          (Edition, "edition")):
+        for name in sorted(model.objects.values_list("name", flat=True), key=len, reverse=True):
+            if name and name in rest:
+                names &= Q(**{f"{prefix}__name": name})
+                rest = rest.replace(name, " ", 1)
+                break
+    return names if names and not rest.strip() else Q(pk__in=[])
+
+
 def chapter_name(node):
     """A chapter with its book and path: 小学语文 统编版 三年级 上册（新教材） › 第七单元 › 21 古诗三首."""
     return " › ".join([textbook_name(node.textbook), *chapter_path(node)])
 
 
 def textbook_matches(*, query):
-    """Books whose title, edition or subject holds every word of `query`, in the national order (the print
-    schools teach now first); no words: every book."""
+    """Books matching every word of `query`, in the national order (the print schools teach now first); no
+    words: every book. A word matches a book whose title, edition, subject or grade holds it, or whose
+    学段/学科/年级/册/版本 are the names it is made of: 语文三年级上册 finds 小学语文统编版三年级上册 too."""
     books = Textbook.objects.select_related("stage", "subject", "edition", "grade", "volume")
     for word in str(query or "").split():
         books = books.filter(Q(title__icontains=word) | Q(edition__name__icontains=word)
-                             | Q(subject__name__icontains=word) | Q(grade_label__icontains=word))
+                             | Q(subject__name__icontains=word) | Q(grade_label__icontains=word)
+                             | _textbook_names_q(word))
     return books.order_by(
         "stage__position", "grade__position", "subject__position", "edition__name", "volume__position",
         Case(When(curriculum="新教材", then=Value(0)), default=Value(1)),
