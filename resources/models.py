@@ -302,19 +302,19 @@ class Resource(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
     PREVIEW_FIELDS = ("preview_state", "preview_pages", "preview_error", "preview_detail", "preview_queued_at",
                       "preview_claimed_at", "preview_claimed_by", "preview_attempts")
 
-    # The same lesson in other editions rides in the revision: Wagtail's revision content leaves out a plain
-    # many-to-many, so a live resource's edit (saved as a revision, the row untouched) and its approval would
-    # drop it. The admin form leaves the chosen ids in `pending_also_chapter_ids`, the revision keeps them under
-    # ALSO_CHAPTERS_KEY, and publishing that revision sets them (signal_handlers.resource_published).
+    # The same lesson in other editions chosen in the admin rides in the revision: Wagtail's revision content
+    # leaves out a plain many-to-many, so a live resource's edit (saved as a revision, the row untouched) and its
+    # approval would drop it. The admin form leaves the chosen ids in `pending_also_chapter_ids`, the revision
+    # keeps them under ALSO_CHAPTERS_KEY, and publishing that revision sets them (signal_handlers.
+    # resource_published). A revision saved without the form (resource_submit_for_moderation) has no such key,
+    # so its approval keeps the links the lesson mapping added meanwhile.
     ALSO_CHAPTERS_KEY = "also_chapter_ids"
     pending_also_chapter_ids = None
 
     def serializable_data(self):
         data = super().serializable_data()
-        ids = self.pending_also_chapter_ids
-        if ids is None:
-            ids = list(self.also_chapters.order_by("pk").values_list("pk", flat=True)) if self.pk else []
-        data[self.ALSO_CHAPTERS_KEY] = list(ids)
+        if self.pending_also_chapter_ids is not None:
+            data[self.ALSO_CHAPTERS_KEY] = list(self.pending_also_chapter_ids)
         return data
 
     def with_content_json(self, content):

@@ -199,3 +199,20 @@ def test_a_chapter_of_another_textbook_is_refused_beside_the_field(client, catal
     assert response.status_code == 302
     resource.refresh_from_db()
     assert (resource.textbook_id, resource.chapter_id) == (second.textbook_id, second.pk)
+
+
+def test_approving_a_request_made_outside_the_editor_keeps_the_links_added_meanwhile(client, catalogue):
+    first, second = _poems()[:2]
+    school = SchoolFactory()
+    teacher = UserFactory(school=school)
+    resource = ResourceFactory(title="古诗三首 课件", visibility="school", school=school, uploaded_by=teacher,
+                               textbook=first.textbook, chapter=first)
+    resource_submit_for_moderation(resource=resource, user=teacher)  # the site's "share with everyone"
+    resource.also_chapters.add(second)  # the lesson mapping links the older print while it waits
+    client.force_login(UserFactory(role=User.Role.SCHOOL_ADMIN, school=school, is_staff=True))
+    task_state = TaskState.objects.get(workflow_state__object_id=str(resource.pk), status="in_progress")
+    approve = reverse("wagtailsnippets_resources_resource:workflow_action",
+                      args=[resource.pk, "approve", task_state.pk])
+    assert client.post(approve, {"comment": ""}).status_code == 302
+    resource.refresh_from_db()
+    assert resource.visibility == "public" and list(resource.also_chapters.all()) == [second]
