@@ -10,6 +10,7 @@ from wagtail.fields import StreamField
 from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, Task, TaskState, WorkflowMixin
 
 from .admin_forms import ResourceAdminForm
+from .admin_widgets import ChapterChooser, ChaptersChooser, TextbookChooser
 from .blocks import LessonPlanBlock
 from .licences import Licence
 
@@ -276,7 +277,11 @@ class Resource(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
         FieldPanel("licence"),
         MultiFieldPanel(
             [FieldPanel("stage"), FieldPanel("grade"), FieldPanel("subject"), FieldPanel("edition"),
-             FieldPanel("volume"), FieldPanel("textbook"), FieldPanel("chapter"), FieldPanel("also_chapters")],
+             FieldPanel("volume"),
+             # choosers that search the catalogue: select boxes of every book and chapter made the page 2 MB
+             FieldPanel("textbook", widget=TextbookChooser()),
+             FieldPanel("chapter", widget=ChapterChooser(linked_fields={"textbook": "#id_textbook"})),
+             FieldPanel("also_chapters", widget=ChaptersChooser())],
             heading=_("Textbook and chapter"),
         ),
         FieldPanel("lesson_title"),
@@ -297,8 +302,25 @@ class Resource(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
     PREVIEW_FIELDS = ("preview_state", "preview_pages", "preview_error", "preview_detail", "preview_queued_at",
                       "preview_claimed_at", "preview_claimed_by", "preview_attempts")
 
+    # The same lesson in other editions chosen in the admin rides in the revision: Wagtail's revision content
+    # leaves out a plain many-to-many, so a live resource's edit (saved as a revision, the row untouched) and its
+    # approval would drop it. The admin form leaves the chosen ids in `pending_also_chapter_ids`, the revision
+    # keeps them under ALSO_CHAPTERS_KEY, and publishing that revision sets them (signal_handlers.
+    # resource_published). A revision saved without the form (resource_submit_for_moderation) has no such key,
+    # so its approval keeps the links the lesson mapping added meanwhile.
+    ALSO_CHAPTERS_KEY = "also_chapter_ids"
+    pending_also_chapter_ids = None
+
+    def serializable_data(self):
+        data = super().serializable_data()
+        if self.pending_also_chapter_ids is not None:
+            data[self.ALSO_CHAPTERS_KEY] = list(self.pending_also_chapter_ids)
+        return data
+
     def with_content_json(self, content):
         obj = super().with_content_json(content)
+        if self.ALSO_CHAPTERS_KEY in content:  # revisions saved before it was kept have none: nothing changes
+            obj.pending_also_chapter_ids = [int(pk) for pk in content[self.ALSO_CHAPTERS_KEY]]
         for name in self.KEPT_ON_PUBLISH:
             setattr(obj, name, getattr(self, name))
         if obj.attachment.name == self.attachment.name:

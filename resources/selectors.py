@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import SchoolPairing
 from core.text import as_id
 
-from .models import ChapterNode, Resource, Stage, Subject, Textbook
+from .models import ChapterNode, Edition, Grade, Resource, Stage, Subject, Textbook, Volume
 
 
 def resource_visible_q(user):
@@ -287,15 +287,14 @@ def textbook_list(*, stage=None, subject=None, edition=None):
 CHAPTER_SEARCH_MAX = 20
 
 
-def chapter_search(*, query, textbook=None, stage=None, subject=None, limit=CHAPTER_SEARCH_MAX):
+def chapter_matches(*, query, textbook=None, stage=None, subject=None):
     """Chapter nodes whose path holds every word of `query` and whose title holds one of them (so 第二单元 古诗
     works), best first: titles that start with the text (after a lesson number such as “4 ” or “*”), then
-    lessons, then titles that contain it, then the national order of books. At most CHAPTER_SEARCH_MAX.
-    Chapters hold no resources: nothing here depends on who asks."""
+    lessons, then titles that contain it, then the national order of books, the print schools teach now first.
+    No words: none. A queryset, for the upload form's picker and the admin's chapter chooser to page."""
     words = str(query or "").split()
     if not words:
-        return []
-    limit = max(1, min(int(limit or CHAPTER_SEARCH_MAX), CHAPTER_SEARCH_MAX))
+        return ChapterNode.objects.none()
     text = " ".join(words)
     nodes = ChapterNode.objects.all()
     in_title = Q()
@@ -312,26 +311,89 @@ def chapter_search(*, query, textbook=None, stage=None, subject=None, limit=CHAP
         starts=Case(When(starts, then=Value(0)), default=Value(1), output_field=IntegerField()),
         lesson=Case(When(kind=ChapterNode.Kind.LESSON, then=Value(0)), default=Value(1), output_field=IntegerField()),
         in_title=Case(When(title__icontains=text, then=Value(0)), default=Value(1), output_field=IntegerField()),
-        # of the versions of one book, the one schools teach now first: 新教材, then the 6+3 system
-        older=Case(When(textbook__curriculum="新教材", then=Value(0)), default=Value(1), output_field=IntegerField()),
-        five_four=Case(When(textbook__school_system=Textbook.SchoolSystem.FIVE_FOUR, then=Value(1)), default=Value(0),
-                       output_field=IntegerField()),
-    ).select_related("textbook__stage", "textbook__subject", "textbook__edition", "textbook__grade", "textbook__volume")
-    ranked = ranked.order_by(
-        "starts", "lesson", "in_title", "textbook__stage__position", "textbook__grade__position",
-        "textbook__subject__position", "textbook__edition__name", "textbook__volume__position", "older", "five_four",
-        "textbook_id", "depth", "position",
     )
+    return ranked.order_by("starts", "lesson", "in_title", *CHAPTER_BOOK_ORDER).select_related(*CHAPTER_BOOK_RELATED)
+
+
+# Chapters in the national order of their books; of the versions of one book, the one schools teach now first:
+# 新教材, then the 6+3 system.
+CHAPTER_BOOK_RELATED = ("textbook__stage", "textbook__subject", "textbook__edition", "textbook__grade",
+                        "textbook__volume")
+CHAPTER_BOOK_ORDER = (
+    "textbook__stage__position", "textbook__grade__position", "textbook__subject__position", "textbook__edition__name",
+    "textbook__volume__position", Case(When(textbook__curriculum="新教材", then=Value(0)), default=Value(1)),
+    Case(When(textbook__school_system=Textbook.SchoolSystem.FIVE_FOUR, then=Value(1)), default=Value(0)),
+    "textbook_id", "depth", "position",
+)
+
+
+def chapter_search(*, query, textbook=None, stage=None, subject=None, limit=CHAPTER_SEARCH_MAX):
+    """chapter_matches as the chapter picker's JSON, at most CHAPTER_SEARCH_MAX. Chapters hold no resources:
+    nothing here depends on who asks."""
+    limit = max(1, min(int(limit or CHAPTER_SEARCH_MAX), CHAPTER_SEARCH_MAX))
+    nodes = chapter_matches(query=query, textbook=textbook, stage=stage, subject=subject)
     return [
         {
             "id": node.pk,
             "title": node.title,
-            "path": node.path.split(" > ") if node.path else [node.title],
+            "path": chapter_path(node),
             "kind": node.kind,
             "textbook": textbook_summary(node.textbook),
         }
-        for node in ranked[:limit]
+        for node in nodes[:limit]
     ]
+
+
+def chapter_path(node):
+    """A chapter's titles from its book's root down to it."""
+    return node.path.split(" > ") if node.path else [node.title]
+
+
+def book_name(textbook):
+    """A book as the chapter picker names it: 统编版 三年级 上册（新教材）; two prints of one book look alike
+    otherwise (site/static/js/chapter-picker.js does the same with the JSON)."""
+    name = " ".join(part for part in (textbook.edition.name, textbook_label(textbook)) if part)
+    note = textbook_note(textbook)
+    return f"{name}（{note}）" if note else name
+
+
+def textbook_name(textbook):
+    """A book with its stage and subject, as the admin's choosers name it: 小学语文 统编版 三年级 上册（新教材）."""
+    return f"{textbook.stage.name}{textbook.subject.name} {book_name(textbook)}"
+
+
+def _textbook_names_q(word):
+    """Books whose vocabulary names, each found in `word` (longest first), make up all of it; else none."""
+    rest, names = word, Q()
+    for model, prefix in ((Stage, "stage"), (Subject, "subject"), (Grade, "grade"), (Volume, "volume"),
+                          (Edition, "edition")):
+        for name in sorted(model.objects.values_list("name", flat=True), key=len, reverse=True):
+            if name and name in rest:
+                names &= Q(**{f"{prefix}__name": name})
+                rest = rest.replace(name, " ", 1)
+                break
+    return names if names and not rest.strip() else Q(pk__in=[])
+
+
+def chapter_name(node):
+    """A chapter with its book and path: 小学语文 统编版 三年级 上册（新教材） › 第七单元 › 21 古诗三首."""
+    return " › ".join([textbook_name(node.textbook), *chapter_path(node)])
+
+
+def textbook_matches(*, query):
+    """Books matching every word of `query`, in the national order (the print schools teach now first); no
+    words: every book. A word matches a book whose title, edition, subject or grade holds it, or whose
+    学段/学科/年级/册/版本 are the names it is made of: 语文三年级上册 finds 小学语文统编版三年级上册 too."""
+    books = Textbook.objects.select_related("stage", "subject", "edition", "grade", "volume")
+    for word in str(query or "").split():
+        books = books.filter(Q(title__icontains=word) | Q(edition__name__icontains=word)
+                             | Q(subject__name__icontains=word) | Q(grade_label__icontains=word)
+                             | _textbook_names_q(word))
+    return books.order_by(
+        "stage__position", "grade__position", "subject__position", "edition__name", "volume__position",
+        Case(When(curriculum="新教材", then=Value(0)), default=Value(1)),
+        Case(When(school_system=Textbook.SchoolSystem.FIVE_FOUR, then=Value(1)), default=Value(0)), "pk",
+    )
 
 
 def textbook_summary(textbook):

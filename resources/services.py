@@ -704,6 +704,14 @@ def resource_submit_for_moderation(*, resource, user) -> Resource:
     return resource
 
 
+def resource_also_chapters_set(*, resource, chapter_ids) -> None:
+    """The same lesson in other editions of `resource` becomes exactly `chapter_ids` (ids of chapters that no
+    longer exist are left out); unchanged, nothing is written (search rewrites the resource on a change)."""
+    wanted = set(ChapterNode.objects.filter(pk__in=list(chapter_ids)).values_list("pk", flat=True))
+    if wanted != set(resource.also_chapters.values_list("pk", flat=True)):
+        resource.also_chapters.set(wanted)
+
+
 def resource_moderation_status(*, resource):
     """(state, comment) of the latest moderation: "in_progress", "needs_changes", "approved", or None."""
     return resource_moderation_statuses(resources=[resource]).get(resource.pk, (None, ""))

@@ -15,12 +15,15 @@ from media_pipeline.quotas import school_bytes_kept
 
 from . import previews
 from .models import Resource
-from .services import user_groups_sync
+from .services import resource_also_chapters_set, user_groups_sync
 
 log = logging.getLogger(__name__)
 
 
 def resource_published(sender, instance, **kwargs):
+    # The published revision's other-edition chapters (Resource.ALSO_CHAPTERS_KEY) become the row's.
+    if instance.pending_also_chapter_ids is not None:
+        resource_also_chapters_set(resource=instance, chapter_ids=instance.pending_also_chapter_ids)
     # An approved revision with another file than the row had: make that file's pages.
     if instance.attachment and instance.preview_state == Resource.PreviewState.PENDING:
         previews.resource_preview_request(resource=instance)

@@ -18,6 +18,7 @@ from django.contrib.admin.utils import unquote
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ObjectDoesNotExist, PermissionDenied
 from django.http import Http404
+from wagtail import hooks
 from wagtail.models import Revision, TaskState, WorkflowState
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.permissions import register_permission_policy
@@ -27,6 +28,7 @@ from wagtail.snippets.views.chooser import (
 )
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from .admin_choosers import chapter_chooser_viewset, textbook_chooser_viewset
 from .models import Resource, ResourceModerationTask
 
 
@@ -146,3 +148,13 @@ class ResourceViewSet(SnippetViewSet):
 
 
 register_snippet(ResourceViewSet)
+
+
+@hooks.register("register_admin_viewset")
+def register_textbook_chooser():
+    return textbook_chooser_viewset
+
+
+@hooks.register("register_admin_viewset")
+def register_chapter_chooser():
+    return chapter_chooser_viewset
