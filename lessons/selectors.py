@@ -2,11 +2,12 @@
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.http import Http404
 
 from media_pipeline.models import MediaAsset
 from media_pipeline.playlists import MEDIA_PLAYLIST
 from resources.models import Resource
-from resources.selectors import resource_visible_q
+from resources.selectors import resource_readable_through_others, resource_visible_q
 
 AUDIO_RUNG = "audio"
 
@@ -31,6 +32,19 @@ def lesson_list_playable(*, user):
         .filter(media_asset__state__in=[MediaAsset.State.PROCESSING, MediaAsset.State.READY])
         .select_related("media_asset")
     )
+
+
+def lesson_for_reader(*, user, pk):
+    """The playable lesson `pk` if `user` may watch it: by the library's rule, or because a group of theirs reviews
+    its video (resources.selectors.resource_readable_through_others). Otherwise Http404, as for none."""
+    resource = lesson_list_playable(user=user).filter(pk=pk).first()
+    if resource is None:
+        resource = (Resource.objects.filter(pk=pk, media_asset__state__in=[MediaAsset.State.PROCESSING,
+                                                                          MediaAsset.State.READY])
+                    .select_related("media_asset").first())
+        if resource is None or not resource_readable_through_others(user=user, resource=resource):
+            raise Http404
+    return resource
 
 
 def lesson_list_latest(*, user, limit=4):

@@ -4,19 +4,19 @@ import json
 from django.contrib.staticfiles import finders
 from django.contrib.staticfiles.storage import staticfiles_storage
 from django.http import Http404, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.templatetags.static import static
 
 from research.moments import moment_label
 from research.selectors.reviews import asset_reviews_readable, comments_on_timeline
 
 from .offline import CACHE_PREFIX, offline_manifest
-from .selectors import lesson_list_playable, lesson_renditions
+from .selectors import lesson_for_reader, lesson_renditions
 
 
 def lesson_page(request, pk):
     """GET /lessons/<pk>/: the lesson's video with data figures per quality, before anything is played."""
-    resource = get_object_or_404(lesson_list_playable(user=request.user), pk=pk)
+    resource = lesson_for_reader(user=request.user, pk=pk)
     asset = resource.media_asset
     if not asset.playable:
         raise Http404("This lesson has no playable video yet")
@@ -57,7 +57,7 @@ def lesson_page(request, pk):
 
 def lesson_offline_manifest(request, pk):
     """GET /lessons/<pk>/offline.json: what "save for offline" keeps (same visibility as the lesson page)."""
-    resource = get_object_or_404(lesson_list_playable(user=request.user), pk=pk)
+    resource = lesson_for_reader(user=request.user, pk=pk)
     if not resource.media_asset.playable:
         raise Http404("This lesson has no playable video yet")
     response = JsonResponse(offline_manifest(resource=resource), json_dumps_params={"ensure_ascii": False})

@@ -12,8 +12,10 @@ from core import media_storage
 from media_pipeline.quotas import school_bytes_kept
 
 from resources.models import Resource
+from resources.signals import resource_readers
 
 from .models import Notification, PostAttachment
+from .permissions import asset_readable_in_groups
 
 log = logging.getLogger(__name__)
 
@@ -37,6 +39,12 @@ def post_attachment_file_delete(*, name):
         log.warning("could not delete %s of a deleted post attachment (media_orphans will list it): %s", name, error)
 
 
+def resource_read_in_groups(sender, user, resource, **kwargs):
+    # A video a teacher brings into a group's 评课 (or a 磨课 round) is watched there by the group's members,
+    # whichever school shared it and however narrowly (本校): they read its resource's pages and files too.
+    return resource.media_asset_id is not None and asset_readable_in_groups(user=user, asset=resource.media_asset)
+
+
 def moderation_result(sender, instance, user=None, **kwargs):
     """A reviewer approved a resource or sent it back: its uploader hears it, with the reviewer's comment."""
     resource = instance.workflow_state.content_object
@@ -55,6 +63,7 @@ def moderation_result(sender, instance, user=None, **kwargs):
 
 def connect():
     school_bytes_kept.connect(school_bytes, dispatch_uid="research.school_bytes")
+    resource_readers.connect(resource_read_in_groups, dispatch_uid="research.resource_read_in_groups")
     task_approved.connect(moderation_result, dispatch_uid="research.moderation_approved")
     task_rejected.connect(moderation_result, dispatch_uid="research.moderation_rejected")
     post_delete.connect(post_attachment_deleted, sender=PostAttachment, dispatch_uid="research.post_attachment_deleted")

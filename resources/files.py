@@ -5,7 +5,7 @@ The rule protected_media.access applies to every /media/ name, and the download 
 from core.sending import MEDIA, StoredFile
 
 from .models import Resource
-from .selectors import resource_visible_q
+from .selectors import resource_readable_through_others, resource_visible_q
 
 
 def resource_is_public(resource) -> bool:
@@ -13,7 +13,8 @@ def resource_is_public(resource) -> bool:
 
 
 def resource_readable(user, resource) -> bool:
-    return resource_is_public(resource) or Resource.objects.filter(resource_visible_q(user), pk=resource.pk).exists()
+    return (resource_is_public(resource) or Resource.objects.filter(resource_visible_q(user), pk=resource.pk).exists()
+            or resource_readable_through_others(user=user, resource=resource))
 
 
 def resource_file(resource, name, kind) -> StoredFile:

@@ -48,6 +48,17 @@ def resource_list_visible(*, user):
     return Resource.objects.filter(resource_visible_q(user))
 
 
+def resource_readable_through_others(*, user, resource) -> bool:
+    """True when something outside the library lets `user` read `resource` (signals.resource_readers: a group
+    that reviews its video lets its members watch it, whichever school shared it)."""
+    from .signals import resource_readers  # noqa: PLC0415
+
+    if user is None or not user.is_authenticated:
+        return False
+    return any(answer is True for _receiver, answer in resource_readers.send(sender=Resource, user=user,
+                                                                              resource=resource))
+
+
 def resource_list_latest(*, user, limit=10):
     # The newest ids first, then those rows with their names: sorting whole joined rows of every visible
     # resource to keep ten cost the home page ~7 ms at 3,000 resources on SQLite.

@@ -5,7 +5,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import Q
 from django.http import Http404, HttpResponseRedirect, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext
 from django.views.decorators.cache import never_cache
@@ -20,7 +20,7 @@ from resources.files import resource_file
 
 from ..documents import extension_of
 from ..models import PrepItem, Resource, Stage, Subject
-from ..selectors import related_resources, resource_list_visible
+from ..selectors import related_resources, resource_list_visible, resource_readable_through_others
 from ..services import (
     prep_item_toggle,
     resource_moderation_status,
@@ -57,7 +57,12 @@ def resource_list(request):
 
 def _visible_resource(request, pk):
     # Someone who may not see a resource gets the same 404 as for one that does not exist.
-    return get_object_or_404(resource_list_visible(user=request.user).select_related(*DETAIL_RELATED), pk=pk)
+    resource = resource_list_visible(user=request.user).select_related(*DETAIL_RELATED).filter(pk=pk).first()
+    if resource is None:  # (a group reviewing its video lets its members read it, whichever school shared it)
+        resource = Resource.objects.select_related(*DETAIL_RELATED).filter(pk=pk).first()
+        if resource is None or not resource_readable_through_others(user=request.user, resource=resource):
+            raise Http404
+    return resource
 
 
 def status_payload(resource):
