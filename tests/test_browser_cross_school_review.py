@@ -38,7 +38,7 @@ def test_the_supporting_schools_leader_watches_a_本校_video_brought_into_the_g
     with phone_page() as page:
         page.add_init_script(NO_NATIVE_HLS)
         sign_in(page, base, "liwei", f"/research/reviews/{review.pk}/")
-        page.click(".review-links a[href$='/lessons/%d/']" % lesson.pk)
+        page.click(f".review-links a[href$='/lessons/{lesson.pk}/']")
         page.wait_for_url(f"**/lessons/{lesson.pk}/")
         assert page.request.get(base + asset.poster_url).status == 200
         page.evaluate(f"{VIDEO}.muted = true")
