@@ -4,6 +4,7 @@ import os
 from pathlib import Path
 
 from celery import Celery
+from celery.schedules import crontab
 from kombu import Connection, Exchange, Queue
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.dev")
@@ -20,6 +21,9 @@ app.conf.beat_schedule = {
     "sweep-stuck-previews": {"task": "resources.tasks.sweep_stuck_previews", "schedule": 600.0},
     "send-activity-reminders": {"task": "research.tasks.send_activity_reminders", "schedule": 900.0},
     "sweep-dropped-live-lessons": {"task": "live.tasks.sweep_dropped_live_lessons", "schedule": 60.0},
+    "deliver-notifications": {"task": "outbox.tasks.deliver_notifications", "schedule": 60.0},
+    # 07:00 by CELERY_TIMEZONE (the site's TIME_ZONE, Beijing): the morning's digest of the day before
+    "send-notification-digests": {"task": "outbox.tasks.send_digests", "schedule": crontab(hour=7, minute=0)},
 }
 
 

@@ -27,6 +27,7 @@ urlpatterns = [
     path("accounts/", include("accounts.urls")),
     path("oidc/", include("accounts.sso_urls")),
     path("people/", include("roster.urls")),
+    path("notifications/", include("outbox.urls")),
     path("resources/", include("resources.urls")),
     path("lessons/", include("lessons.urls")),
     path("research/", include("research.urls")),

@@ -39,6 +39,7 @@ CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 INSTALLED_APPS = [
     "accounts.apps.AccountsConfig",
     "roster.apps.RosterConfig",
+    "outbox.apps.OutboxConfig",
     "reports.apps.ReportsConfig",
     "resources.apps.ResourcesConfig",
     "lessons.apps.LessonsConfig",
@@ -215,6 +216,21 @@ WAGTAIL_GRAVATAR_PROVIDER_URL = None  # no avatars from another site (and no req
 # Password reset by e-mail needs an e-mail backend; without one, school admins and researchers give temporary
 # passwords (accounts/password_reset.py) and the admin offers no e-mail link that would fail silently.
 WAGTAIL_PASSWORD_RESET_ENABLED = bool(os.environ.get("EMAIL_HOST"))
+# E-mail (notifications beyond the site: outbox/). With EMAIL_HOST set, Django's SMTP backend with its own settings;
+# without, each mail is written as a file under var/mail/ (nothing leaves the machine: read them there).
+EMAIL_HOST = os.environ.get("EMAIL_HOST", "")
+if EMAIL_HOST:
+    EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    EMAIL_PORT = int(os.environ.get("EMAIL_PORT", "25"))
+    EMAIL_HOST_USER = os.environ.get("EMAIL_HOST_USER", "")
+    EMAIL_HOST_PASSWORD = os.environ.get("EMAIL_HOST_PASSWORD", "")
+    EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+    EMAIL_USE_SSL = env_bool("EMAIL_USE_SSL", False)
+    EMAIL_TIMEOUT = int(os.environ.get("EMAIL_TIMEOUT", "20"))
+else:
+    EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
+    EMAIL_FILE_PATH = VAR_DIR / "mail"
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "课享 Kexiang <noreply@kexiang.invalid>")
 WAGTAIL_ENABLE_UPDATE_CHECK = False  # the admin would ask releases.wagtail.org from every browser; operators upgrade from PyPI
 SECURE_REFERRER_POLICY = "same-origin"
 SECURE_CONTENT_TYPE_NOSNIFF = True
