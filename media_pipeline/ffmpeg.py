@@ -195,6 +195,9 @@ def ladder_command(src, outdir, info, rungs):
     return ffmpeg.merge_outputs(*outputs).global_args(*_QUIET_WITH_PROGRESS).overwrite_output()
 
 
+LOW_FPS = 10  # below this a rung has no B-frames (see _video_rung)
+
+
 def _video_rung(stream, info, rung, segment=SEGMENT_SECONDS, live=False):
     """Scale and pace one rung's picture; the x264 options that cap it and force aligned keyframes."""
     width, height = rung_size(info, rung)
@@ -209,6 +212,10 @@ def _video_rung(stream, info, rung, segment=SEGMENT_SECONDS, live=False):
         "x264-params": "open-gop=0",
         # live: no lookahead or B-frames, so a frame leaves the encoder as it comes in
         **({"tune": "zerolatency"} if live else {}),
+        # B-frames delay the first picture by two frames, and the muxer shifts the whole rung (sound too) by
+        # that much: 0.08 s at 25 fps, but a whole second at a slide recording's 2 fps, which players then add
+        # to the length (a 10.4 s lesson said to be 0:12). Slow pictures gain little from them anyway.
+        **({"bf": 0} if fps < LOW_FPS else {}),
     }
 
 
