@@ -334,6 +334,11 @@ class Resource(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
         return obj
 
     @property
+    def duration_minutes(self):
+        """A video's length in whole minutes as lists say it (at least 1), or None."""
+        return max(1, round(self.duration_s / 60)) if self.duration_s else None
+
+    @property
     def is_video(self):
         return self.resource_type in VIDEO_TYPES
 

@@ -8,7 +8,7 @@ from django.utils import timezone
 from accounts.models import SchoolPairing
 from core.text import as_id
 
-from .models import ChapterNode, Edition, Grade, Resource, Stage, Subject, Textbook, Volume
+from .models import ChapterNode, Edition, Grade, Resource, ResourceType, Stage, Subject, Textbook, Volume
 
 
 def resource_visible_q(user):
@@ -183,6 +183,8 @@ def browse_editions(*, user, stage, subject):
         entry["books"].append(
             {"textbook": book, "label": textbook_label(book), "note": textbook_note(book), "count": per_book.get(book.pk, 0)}
         )
+    for entry in editions.values():
+        entry["empty_books"] = sum(1 for book in entry["books"] if not book["count"])
     return sorted(editions.values(), key=lambda e: (-e["count"], e["edition"].name))
 
 
@@ -267,6 +269,66 @@ def chapter_resource_list(*, user, chapter_ids):
         .select_related("stage", "grade", "subject")
         .order_by("-created_at", "-id")
     )
+
+
+def _in_book_order(tree, node_id):
+    """The node and its subtree, in the book's order (preorder by position)."""
+    order, todo = [], [node_id]
+    while todo:
+        current = todo.pop()
+        order.append(current)
+        todo.extend(reversed([child.pk for child in tree.children.get(current, ())]))
+    return order
+
+
+def _lesson_of(tree, node_id, top_id):
+    """The lesson (课) a node belongs to, within the subtree of `top_id`: the nearest lesson among the node and its
+    ancestors up to `top_id`; a node under no lesson stands for itself."""
+    current = node_id
+    while current in tree.nodes:
+        if tree.nodes[current].kind == ChapterNode.Kind.LESSON:
+            return current
+        if current == top_id:
+            break
+        current = tree.nodes[current].parent_id
+    return node_id
+
+
+def chapter_lesson_cards(*, user, tree, chapter, resource_type=""):
+    """The visible resources of `chapter`'s subtree as one card per lesson (课), in the book's order: [{"node",
+    "types": [{"type", "label", "resources": [...]}], "count"}], each type's resources newest first, and the counts
+    per type over the whole chapter (for its filter) as [(type, label, n)]. Two queries."""
+    order = _in_book_order(tree, chapter.pk)
+    in_subtree = set(order)
+    resources = list(chapter_resource_list(user=user, chapter_ids=order).select_related(None)
+                     .only("id", "title", "resource_type", "duration_s", "chapter_id", "created_at"))
+    also = {}
+    for resource_id, node_id in Resource.also_chapters.through.objects.filter(
+            resource_id__in=[r.pk for r in resources], chapternode_id__in=order).values_list(
+            "resource_id", "chapternode_id"):
+        also.setdefault(resource_id, node_id)
+    type_counts, cards = {}, {}
+    labels = dict(ResourceType.choices)
+    for resource in resources:
+        type_counts[resource.resource_type] = type_counts.get(resource.resource_type, 0) + 1
+        if resource_type and resource.resource_type != resource_type:
+            continue
+        node_id = resource.chapter_id if resource.chapter_id in in_subtree else also.get(resource.pk)
+        if node_id is None:
+            continue
+        lesson = _lesson_of(tree, node_id, chapter.pk)
+        card = cards.setdefault(lesson, {})
+        card.setdefault(resource.resource_type, []).append(resource)
+    position = {node_id: index for index, node_id in enumerate(order)}
+    type_order = {value: index for index, value in enumerate(ResourceType.values)}
+    result = []
+    for lesson in sorted(cards, key=lambda node_id: position.get(node_id, len(order))):
+        types = [{"type": kind, "label": labels.get(kind, kind), "resources": items}
+                 for kind, items in sorted(cards[lesson].items(), key=lambda item: type_order.get(item[0], 99))]
+        result.append({"node": tree.nodes[lesson], "types": types, "count": sum(len(t["resources"]) for t in types)})
+    counts = [(kind, labels.get(kind, kind), n) for kind, n in
+              sorted(type_counts.items(), key=lambda item: type_order.get(item[0], 99))]
+    return result, counts
 
 
 def _stage_q(value, prefix="stage"):

@@ -96,9 +96,12 @@ def test_a_reader_browses_down_to_a_lesson_and_opens_a_resource(live_server):
         assert edition.get_attribute("open") is not None
         upper = edition.locator(".book-list a", has_text="三年级 上册")
         lower = edition.locator(".book-list a", has_text="三年级 下册")
-        assert upper.locator(".count").inner_text() == "4" and lower.locator(".count").inner_text() == "0"
-        assert "zero" in (lower.get_attribute("class") or ""), "a book without resources is dimmed"
+        assert upper.locator(".count").inner_text() == "4"
+        assert lower.is_hidden(), "a book without resources waits behind 显示全部"
         check_fits(page, "subject")
+        edition.locator("details.more-books > summary").tap()
+        assert lower.is_visible() and lower.locator(".count").inner_text() == "0"
+        assert "zero" in (lower.get_attribute("class") or ""), "and is dimmed there"
 
         upper.tap()
         page.wait_for_url("**/resources/textbook/*/")
@@ -119,8 +122,9 @@ def test_a_reader_browses_down_to_a_lesson_and_opens_a_resource(live_server):
 
         lesson.tap()
         page.wait_for_url("**/resources/chapter/*/")
-        items = page.locator(".resource .title")
-        assert items.all_inner_texts() == ["秋天的雨 课件", "秋天的雨 教学设计（第一课时）：读出秋天的颜色、气味和声音"]
+        items = page.locator(".lesson-card .lesson-type-list a")  # one card, its types in order
+        assert page.locator(".lesson-card").count() == 1
+        assert items.all_inner_texts() == ["秋天的雨 教学设计（第一课时）：读出秋天的颜色、气味和声音", "秋天的雨 课件"]
         crumbs = page.locator(".crumbs")
         for label in ("小学", "语文", "统编版", "三年级 上册", "第二单元"):
             assert crumbs.locator("a", has_text=label).count() == 1
@@ -129,7 +133,7 @@ def test_a_reader_browses_down_to_a_lesson_and_opens_a_resource(live_server):
 
         items.first.tap()
         page.wait_for_url("**/resources/*/")
-        assert page.locator("h1", has_text="秋天的雨 课件").is_visible()
+        assert page.locator("h1", has_text="秋天的雨 教学设计").is_visible()
         assert page.evaluate(SIDEWAYS) <= PHONE["width"]
         screenshot(page, "browse-resource-360x640")
 

@@ -114,32 +114,55 @@ def test_counts_roll_up_from_pieces_to_units(client, book):
     assert f'/resources/browse/primary/{book.subject_id}/' in crumbs
 
 
-def test_chapter_page_lists_the_subtree_newest_first_with_a_search_link(client, book):
+def cards_of(response):
+    """[(lesson title, {type: [titles]})] of a chapter page's cards, in their order."""
+    return [(card["node"].title, {group["type"]: [r.title for r in group["resources"]] for group in card["types"]})
+            for card in response.context["page"].object_list]
+
+
+def test_chapter_page_shows_one_card_per_lesson_in_the_books_order_with_its_types(client, book):
     n = book.nodes
-    older = on(n["shanxing"], title="山行 教学设计")
-    newer = on(n["poems"], title="古诗三首 课件")
-    on(n["rain"], title="秋天的雨 课件")
-    response = client.get(f"/resources/chapter/{n['poems'].pk}/")
+    older = on(n["shanxing"], title="山行 教学设计", resource_type="lesson_plan")  # a piece (篇): on its lesson's card
+    on(n["poems"], title="古诗三首 课件")
+    on(n["lesson1"], title="大青树下的小学 课件")  # made last, yet the book's first lesson
+    response = client.get(f"/resources/chapter/{n['unit1'].pk}/")
     assert response.status_code == 200
-    assert [r.pk for r in response.context["page"].object_list] == [newer.pk, older.pk]
+    assert cards_of(response) == [
+        ("1 大青树下的小学", {"courseware": ["大青树下的小学 课件"]}),
+        ("4 古诗三首", {"courseware": ["古诗三首 课件"], "lesson_plan": ["山行 教学设计"]}),
+    ]
     html = response.content.decode()
-    assert "秋天的雨 课件" not in html
-    assert f'href="/search/?chapter={n["poems"].pk}"' in html
+    assert "秋天的雨" not in html
+    assert f'href="/search/?chapter={n["unit1"].pk}"' in html
     assert f'href="{older.get_absolute_url()}"' in html
     crumbs = re.search(r'<nav class="crumbs".*?</nav>', html, re.S).group(0)
-    assert "第一单元" in crumbs and f"/resources/textbook/{book.pk}/" in crumbs and 'aria-current="page">4 古诗三首<' in crumbs
-    # The pieces are offered as sub-chapters with their counts.
-    assert [(item["node"].title, item["count"]) for item in response.context["children"]] == [("山行", 1), ("赠刘景文", 0)]
+    assert f"/resources/textbook/{book.pk}/" in crumbs and 'aria-current="page">第一单元<' in crumbs
+    assert [(item["node"].title, item["count"]) for item in response.context["children"]] == [
+        ("1 大青树下的小学", 1), ("4 古诗三首", 2)]
+    # the type filter: one type, all its lessons; the chips say how many of each
+    assert sorted((value, count) for value, _name, count in response.context["type_counts"]) == [
+        ("courseware", 2), ("lesson_plan", 1)]
+    plans = client.get(f"/resources/chapter/{n['unit1'].pk}/", {"type": "lesson_plan"})
+    assert cards_of(plans) == [("4 古诗三首", {"lesson_plan": ["山行 教学设计"]})]
+    assert 'href="?type=courseware"' in plans.content.decode()
 
 
-def test_chapter_page_is_paginated_by_twenty(client, book):
-    resources = [on(book.nodes["rain"], title=f"秋天的雨 第{i}份") for i in range(25)]
-    first = client.get(f"/resources/chapter/{book.nodes['unit2'].pk}/")
-    assert len(first.context["page"].object_list) == 20
-    assert first.context["page"].object_list[0].pk == resources[-1].pk
+def test_a_videos_length_is_said_in_minutes(client, book):
+    on(book.nodes["rain"], title="秋天的雨 微课", resource_type="micro_lesson", duration_s=8 * 60 + 40)
+    html = client.get(f"/resources/chapter/{book.nodes['rain'].pk}/").content.decode()
+    assert "秋天的雨 微课</a> <span class=\"meta\">9 分钟</span>" in html
+
+
+def test_chapter_page_is_paginated_by_twenty_lessons(client, book):
+    unit = make_node(book, "第三单元", kind=ChapterNode.Kind.UNIT, position=3)
+    lessons = [make_node(book, f"{i + 10} 课文{i}", unit, position=i) for i in range(25)]
+    for lesson in lessons:
+        on(lesson, title=f"{lesson.title} 课件")
+    first = client.get(f"/resources/chapter/{unit.pk}/")
+    assert [title for title, _types in cards_of(first)] == [lesson.title for lesson in lessons[:20]]
     assert "?page=2" in first.content.decode()
-    second = client.get(f"/resources/chapter/{book.nodes['unit2'].pk}/", {"page": 2})
-    assert [r.pk for r in second.context["page"].object_list] == [r.pk for r in resources[4::-1]]
+    second = client.get(f"/resources/chapter/{unit.pk}/", {"page": 2})
+    assert [title for title, _types in cards_of(second)] == [lesson.title for lesson in lessons[20:]]
 
 
 def test_a_school_resource_is_counted_and_shown_to_that_school_only(client, book):
@@ -196,7 +219,7 @@ def test_also_chapters_show_the_resource_under_the_other_edition(client, book):
     assert tree_counts(response) == {"第二组": 1, "5 古诗两首": 1}
     assert response.context["total"] == 1
     listing = client.get(f"/resources/chapter/{other_lesson.pk}/")
-    assert [r.pk for r in listing.context["page"].object_list] == [resource.pk]
+    assert cards_of(listing) == [("5 古诗两首", {"courseware": ["古诗三首 微课"]})]
     counts = book_counts(client.get(f"/resources/browse/primary/{book.subject_id}/"))
     assert counts == {("统编版", "三年级 上册"): 1, ("人教版", "三年级 上册"): 1}
 
@@ -265,7 +288,7 @@ def test_textbook_page_queries_do_not_grow_with_the_tree(client, django_assert_m
     chapter = ChapterNode.objects.get(title="第2单元")
     with django_assert_max_num_queries(14):
         response = client.get(f"/resources/chapter/{chapter.pk}/")
-    assert response.context["page"].paginator.count == 10
+    assert response.context["total"] == 10 and len(response.context["page"].object_list) == 5
 
 
 @pytest.mark.urls(__name__)

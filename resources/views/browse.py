@@ -15,12 +15,12 @@ from django.views.decorators.http import require_GET
 
 from core.text import bounded_query
 
-from ..models import ChapterNode, Stage, Subject, Textbook
+from ..models import ChapterNode, ResourceType, Stage, Subject, Textbook
 from ..selectors import (
     CHAPTER_SEARCH_MAX,
     browse_editions,
     browse_stages,
-    chapter_resource_list,
+    chapter_lesson_cards,
     chapter_search,
     chapter_tree,
     resource_list_visible,
@@ -96,8 +96,10 @@ def chapter_detail(request, pk):
     book = chapter.textbook
     tree = chapter_tree(user=request.user, textbook=book)
     lineage = tree.lineage(chapter.pk)
-    resources = chapter_resource_list(user=request.user, chapter_ids=tree.subtree_ids(chapter.pk))
-    page = Paginator(resources, PAGE_SIZE).get_page(request.GET.get("page"))
+    wanted = request.GET.get("type", "")
+    wanted = wanted if wanted in ResourceType.values else ""
+    cards, type_counts = chapter_lesson_cards(user=request.user, tree=tree, chapter=chapter, resource_type=wanted)
+    page = Paginator(cards, PAGE_SIZE).get_page(request.GET.get("page"))
     crumbs = _book_crumbs(book) + [(node.title, reverse("resources:chapter", args=[node.pk])) for node in lineage[:-1]]
     return render(
         request,
@@ -105,6 +107,8 @@ def chapter_detail(request, pk):
         {
             "chapter": chapter, "book": book, "label": textbook_label(book), "page": page, "crumbs": crumbs,
             "children": tree.branch(chapter.pk), "search_url": _search_url(chapter=chapter.pk),
+            "type_counts": type_counts, "wanted": wanted, "total": sum(n for _t, _l, n in type_counts),
+            "shown": sum(card["count"] for card in cards),
         },
     )
 
