@@ -4,9 +4,10 @@
 lesson_plan as the preferred type. Every backend gets the same ParsedQuery.
 """
 import dataclasses
+import re
 import time
 
-from resources.models import Edition, Grade, ResourceType, Stage, Subject, Volume
+from resources.models import ChapterNode, Edition, Grade, ResourceType, Stage, Subject, Volume
 
 from . import text
 
@@ -86,8 +87,39 @@ def vocabulary():
             if (facet, target) in vocab.values():
                 vocab.setdefault(text.normalize(alias), (facet, target))
     text.add_words(list(vocab) + [w for words in TYPE_WORDS.values() for w in words])
-    _vocabulary_cache.update(at=now, value=vocab)
+    _vocabulary_cache.update(at=now, value=vocab, titles=_titles_with_facet_words(vocab))
     return vocab
+
+
+_NUMBERING = re.compile(r"^[\d\s*.、]+")
+
+
+def _titles_with_facet_words(vocab):
+    """Lesson and piece titles of the catalogue that hold a facet word (大青树下的小学 holds 小学): typed whole,
+    such a title is the lesson, not a filter."""
+    words = [word for word in vocab if len(word) >= 2]
+    titles = set()
+    for title in ChapterNode.objects.filter(kind__in=[ChapterNode.Kind.LESSON, ChapterNode.Kind.PIECE]).values_list(
+            "title", flat=True).distinct().iterator():
+        bare = text.normalize(_NUMBERING.sub("", title))
+        if len(bare) >= 3 and any(word in bare for word in words):
+            titles.add(bare)
+    return titles
+
+
+# 三上, 二下, 七年级下, 4上册: a grade and a volume as teachers abbreviate them.
+_GRADE_VOLUME = re.compile(r"^([一二三四五六七八九]|[1-9])(?:年级)?([上下])册?$")
+_DIGITS = dict(zip("123456789", "一二三四五六七八九"))
+
+
+def _grade_volume(chunk, vocab):
+    match = _GRADE_VOLUME.match(chunk)
+    if not match:
+        return None
+    grade = f"{_DIGITS.get(match.group(1), match.group(1))}年级"
+    volume = f"{match.group(2)}册"
+    found = vocab.get(grade), vocab.get(volume)
+    return found if all(found) and found[0][0] == "grade" and found[1][0] == "volume" else None
 
 
 def vocabulary_forget():
@@ -109,8 +141,18 @@ def query_parse(raw, *, read_facets=True):
     """Split `raw` into terms to match, preferred types and facet filters (see the module docstring)."""
     parsed = ParsedQuery(raw=raw or "")
     vocab = vocabulary() if read_facets else {}
+    titles = _vocabulary_cache.get("titles") or set() if read_facets else set()
     for chunk in text.normalize(raw).split():
         leftover = []
+        if chunk in titles:  # a lesson's own title, though it holds a stage or grade word
+            parsed.terms.append(chunk)
+            continue
+        abbreviated = _grade_volume(chunk, vocab)
+        if abbreviated and not any(facet in parsed.filters for facet, _value in abbreviated):
+            for facet, value in abbreviated:
+                parsed.filters[facet] = value
+                parsed.understood.append((facet, chunk, value))
+            continue
 
         def flush():
             while leftover and leftover[0] in EDGE_STOPWORDS:

@@ -11,13 +11,14 @@ import threading
 import time
 
 from django.conf import settings
+from django.db.models import Q
 from django.utils.translation import gettext as _
 from elasticsearch.exceptions import ConnectionError as ESConnectionError
 from elasticsearch.exceptions import NotFoundError, TransportError
 
 from core.text import bounded_query
 from resources.models import ChapterNode, Resource, ResourceType
-from resources.selectors import paired_school_ids
+from resources.selectors import paired_school_ids, resource_list_visible, textbook_label
 
 from . import text
 from .backends import elastic
@@ -269,3 +270,35 @@ def resource_suggest(*, user, prefix, limit=8, backend=None):
                 _mark_down(exc)
     return DatabaseBackend().suggest(prefix=prefix, scope=scope, limit=limit)
 
+
+
+def search_dead_end_help(*, user, params) -> dict:
+    """What to offer when a search finds nothing: chapters of the catalogue whose title holds the query's text
+    (with how many resources `user` may see under each), the words read as filters with how many resources each
+    alone has, and the text without them. Catalogue chapters are public; counts go through the visibility rule."""
+    parsed = query_parse(params.q)
+    chapters = []
+    for term in parsed.terms[:3]:
+        if len(term) < 2:
+            continue
+        for node in (ChapterNode.objects.filter(title__icontains=term).select_related(
+                "textbook__edition", "textbook__grade", "textbook__volume", "textbook__stage", "textbook__subject")
+                .order_by("textbook__curriculum", "depth", "pk")[:DEAD_END_CHAPTERS]):
+            if all(node.pk != seen["node"].pk for seen in chapters):
+                chapters.append({"node": node, "book": f"{node.textbook.edition.name} {textbook_label(node.textbook)}"})
+    visible = resource_list_visible(user=user)
+    for entry in chapters[:DEAD_END_CHAPTERS]:
+        entry["count"] = visible.filter(Q(chapter=entry["node"]) | Q(also_chapters=entry["node"])).distinct().count()
+    filters = []
+    for facet, word, value in parsed.understood:
+        if facet in FACETS:
+            field = {"stage": "stage__name", "grade": "grade__name", "subject": "subject__name",
+                     "edition": "edition__name", "volume": "volume__name"}[facet]
+            without = " ".join(text.normalize(params.q).replace(word, " ").split())
+            filters.append({"facet": facet, "word": word, "value": value, "without": without,
+                            "count": visible.filter(**{field: value}).count()})
+    return {"chapters": chapters[:DEAD_END_CHAPTERS], "filters": filters,
+            "text_only": " ".join(parsed.terms) if filters and parsed.terms else ""}
+
+
+DEAD_END_CHAPTERS = 5

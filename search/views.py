@@ -6,7 +6,7 @@ from django.views.decorators.http import require_GET
 
 from resources.models import ResourceType
 
-from .selectors import SearchParams, params_from_query_dict, resource_search, resource_suggest
+from .selectors import SearchParams, params_from_query_dict, resource_search, resource_suggest, search_dead_end_help
 from core.text import bounded_query
 
 
@@ -58,5 +58,6 @@ def search_page(request):
         {
             "params": params, "result": result, "page": page, "error": error, "active": active,
             "type_labels": dict(ResourceType.choices),
+            "help": search_dead_end_help(user=request.user, params=params) if not result.count and params.q else None,
         },
     )
