@@ -4,7 +4,7 @@ import re
 
 import pytest
 
-from resources.models import ChapterNode, ResourceType
+from resources.models import ChapterNode
 from resources.tests.test_browse import make_book, make_node, on
 from search.query import query_parse, vocabulary_forget
 from tests.browser import PHONE, phone_page, screenshot
