@@ -2,7 +2,8 @@
 import re
 from collections import Counter
 
-from django.db.models import Case, Count, F, IntegerField, Q, Value, When
+from django.db.models import Case, Count, F, IntegerField, OuterRef, Q, Subquery, Value, When
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import SchoolPairing
@@ -360,7 +361,7 @@ def textbook_list(*, stage=None, subject=None, edition=None):
 CHAPTER_SEARCH_MAX = 20
 
 
-def chapter_matches(*, query, textbook=None, stage=None, subject=None):
+def chapter_matches(*, query, textbook=None, stage=None, subject=None, school_id=None):
     """Chapter nodes whose path holds every word of `query` and whose title holds one of them (so 第二单元 古诗
     works), best first: titles that start with the text (after a lesson number such as “4 ” or “*”), then
     lessons, then titles that contain it, then the national order of books, the print schools teach now first.
@@ -385,7 +386,14 @@ def chapter_matches(*, query, textbook=None, stage=None, subject=None):
         lesson=Case(When(kind=ChapterNode.Kind.LESSON, then=Value(0)), default=Value(1), output_field=IntegerField()),
         in_title=Case(When(title__icontains=text, then=Value(0)), default=Value(1), output_field=IntegerField()),
     )
-    return ranked.order_by("starts", "lesson", "in_title", *CHAPTER_BOOK_ORDER).select_related(*CHAPTER_BOOK_RELATED)
+    order = list(CHAPTER_BOOK_ORDER)
+    if school_id:
+        # Of the versions of one book, first the one this school's teachers file most resources under.
+        used = (Resource.objects.filter(textbook=OuterRef("textbook_id"), school_id=school_id).order_by()
+                .values("textbook").annotate(n=Count("pk")).values("n"))
+        ranked = ranked.annotate(school_use=Coalesce(Subquery(used, output_field=IntegerField()), Value(0)))
+        order.insert(order.index("textbook__volume__position") + 1, "-school_use")
+    return ranked.order_by("starts", "lesson", "in_title", *order).select_related(*CHAPTER_BOOK_RELATED)
 
 
 # Chapters in the national order of their books; of the versions of one book, the one schools teach now first:
@@ -400,11 +408,11 @@ CHAPTER_BOOK_ORDER = (
 )
 
 
-def chapter_search(*, query, textbook=None, stage=None, subject=None, limit=CHAPTER_SEARCH_MAX):
-    """chapter_matches as the chapter picker's JSON, at most CHAPTER_SEARCH_MAX. Chapters hold no resources:
-    nothing here depends on who asks."""
+def chapter_search(*, query, textbook=None, stage=None, subject=None, limit=CHAPTER_SEARCH_MAX, school_id=None):
+    """chapter_matches as the chapter picker's JSON, at most CHAPTER_SEARCH_MAX. Chapters hold no resources;
+    only the order depends on who asks (`school_id`: the version their school uses most first)."""
     limit = max(1, min(int(limit or CHAPTER_SEARCH_MAX), CHAPTER_SEARCH_MAX))
-    nodes = chapter_matches(query=query, textbook=textbook, stage=stage, subject=subject)
+    nodes = chapter_matches(query=query, textbook=textbook, stage=stage, subject=subject, school_id=school_id)
     return [
         {
             "id": node.pk,

@@ -342,3 +342,23 @@ def test_textbook_api_filters_books_for_the_selects(client, book):
     by_ids = client.get("/api/v1/textbooks", {"stage": junior.stage_id, "subject": junior.subject_id, "edition": "统编版"}).json()
     assert [b["id"] for b in by_ids["results"]] == [junior.pk]
     assert by_ids["results"][0]["label"] == "七年级 上册"
+
+
+def test_the_chapter_picker_offers_first_the_version_the_teachers_school_uses_most(client):
+    new, old = make_book(curriculum="新教材"), make_book(curriculum="旧教材")
+    new_poems, old_poems = make_node(new, "4 古诗三首"), make_node(old, "4 古诗三首")
+    teacher = UserFactory()
+    for _ in range(2):
+        on(old_poems, school=teacher.school)
+    on(new_poems)  # another school's
+
+    def first_book():
+        answer = client.get("/api/v1/chapters", {"q": "古诗三首"})
+        return answer.json()["results"][0]["id"], answer["Cache-Control"]
+
+    assert first_book()[0] == new_poems.pk  # anonymous: the print schools teach now
+    client.force_login(teacher)
+    chapter, cache = first_book()
+    assert chapter == old_poems.pk and "private" in cache
+    client.force_login(UserFactory())  # a school that files nothing there: the current print
+    assert first_book()[0] == new_poems.pk

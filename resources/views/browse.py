@@ -114,7 +114,7 @@ def chapter_detail(request, pk):
 
 
 # JSON for the upload form's chapter picker (site/static/js/chapter-picker.js) and its selects. Chapters and
-# textbooks hold no resources, so the answers are the same for everyone.
+# textbooks hold no resources; only the chapters' order is the asking teacher's school's (its most used version).
 
 
 def _json(data, status=200):
@@ -132,11 +132,15 @@ def chapters_api(request):
     textbook = request.GET.get("textbook", "").strip()
     if textbook and not textbook.isdigit():
         return _json({"error": _("textbook must be the number of a textbook.")}, 400)
+    school_id = request.user.school_id if request.user.is_authenticated else None
     results = chapter_search(
         query=bounded_query(request.GET.get("q"), chars=50), textbook=textbook, stage=request.GET.get("stage"),
-        subject=request.GET.get("subject"), limit=int(limit),
+        subject=request.GET.get("subject"), limit=int(limit), school_id=school_id,
     )
-    return _json({"results": results})
+    response = _json({"results": results})
+    if school_id:  # (its order is the school's: no shared cache keeps it for someone else)
+        patch_cache_control(response, private=True)
+    return response
 
 
 @require_GET
