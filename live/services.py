@@ -15,9 +15,11 @@ from pathlib import Path
 from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from research.exceptions import NotAllowedError, NotAMemberError, ScheduleError
+from research.models import Notification
 from research.permissions import require_leader
 from research.services.activities import activity_sign_in
 
@@ -151,12 +153,36 @@ def publish_authorize(*, stream_name, client_id, now=None):
             return live, "another connection is publishing"
         live.state = LiveLesson.State.LIVE
         live.publisher, live.publisher_since = str(client_id), now
-        live.started_at = live.started_at or now
         live.dropped_at = None
         if live.problem in (LiveLesson.Problem.FAILED, LiveLesson.Problem.UNSUPPORTED):
             live.problem = ""  # a new try; the muxing session reports again
+        first = live.started_at is None
+        live.started_at = live.started_at or now
         live.save(update_fields=["state", "publisher", "publisher_since", "started_at", "dropped_at", "problem"])
+        if first and now >= live.scheduled_at - STARTING_NOTICE:
+            transaction.on_commit(lambda: live_started_notify(live_id=live.pk), robust=True)
     return live, None
+
+
+STARTING_NOTICE = datetime.timedelta(minutes=5)  # a start earlier than this before its time is a try: no notice
+
+
+def live_started_notify(*, live_id) -> int:
+    """Tell the group's members (its presenter aside) that the lesson is live, once per lesson; how many were
+    told. On the site and, by their choices, by e-mail (outbox). The pairing's or the public's audience is
+    reached by the lesson's page and the public showcase, not by notices to thousands."""
+    live = LiveLesson.objects.select_related("group").filter(pk=live_id).first()
+    if live is None:
+        return 0
+    url = reverse("live:watch", args=[live.pk])
+    if Notification.objects.filter(kind=Notification.Kind.LIVE, url=url).exists():
+        return 0
+    text = _("“%(title)s” is live now: watch it on your phone.") % {"title": live.title}
+    members = live.group.memberships.exclude(user_id=live.created_by_id).values_list("user_id", flat=True)
+    made = Notification.objects.bulk_create(
+        Notification(user_id=user_id, kind=Notification.Kind.LIVE, text=text[:300], url=url, group=live.group)
+        for user_id in members)
+    return len(made)
 
 
 def publish_done(*, stream_name, client_id, now=None):

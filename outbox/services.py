@@ -23,6 +23,7 @@ DEFAULTS = {
     Notification.Kind.CHANGE: Mode.INSTANT,
     Notification.Kind.SCHEDULED: Mode.DIGEST,
     Notification.Kind.RESOURCE: Mode.INSTANT,
+    Notification.Kind.LIVE: Mode.INSTANT,
 }
 LOOK_BACK = timedelta(days=2)  # notifications older than this when first seen are not mailed any more
 

@@ -252,6 +252,7 @@ class Notification(models.Model):
         CHANGE = "change", _("Activity changed")
         SCHEDULED = "scheduled", _("New activities")
         RESOURCE = "resource", _("Resource review")
+        LIVE = "live", _("Live lesson starting")
 
     user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications")
     kind = models.CharField(max_length=20, choices=Kind.choices)

@@ -303,3 +303,25 @@ def test_a_phone_back_after_a_long_drop_is_not_taken_for_gone_before_it_writes(s
     assert services.live_end_overdue(now=back + datetime.timedelta(minutes=5)) == []  # told, not dropped
     live.refresh_from_db()
     assert live.publisher == "2"
+
+
+def test_the_groups_members_hear_once_that_the_lesson_is_live_and_a_try_says_nothing(
+        group, settings, django_capture_on_commit_callbacks):
+    from research.models import Notification
+
+    start = timezone.now() + datetime.timedelta(minutes=30)
+    live, key = services.live_create(user=group.leader, group=group, title="《秋天的雨》示范课", scheduled_at=start)
+    grace = datetime.timedelta(seconds=settings.KEXIANG_LIVE_GRACE_SECONDS + 1)
+    now = timezone.now()
+    with django_capture_on_commit_callbacks(execute=True):  # a try half an hour early
+        assert services.publish_authorize(stream_name=key, client_id="1", now=now)[1] is None
+        services.publish_done(stream_name=f"{live.pk}-x", client_id="1", now=now + datetime.timedelta(minutes=1))
+        services.live_end(live_id=live.pk, now=now + datetime.timedelta(minutes=1) + grace)
+    assert not Notification.objects.filter(kind="live").exists()
+    with django_capture_on_commit_callbacks(execute=True):  # the real start, then a reconnection
+        assert services.publish_authorize(stream_name=key, client_id="2", now=start)[1] is None
+        services.publish_done(stream_name=f"{live.pk}-x", client_id="2", now=start + datetime.timedelta(seconds=5))
+        assert services.publish_authorize(stream_name=key, client_id="3", now=start + datetime.timedelta(seconds=8))[1] is None
+    told = Notification.objects.filter(kind="live")
+    assert [(n.user, n.url) for n in told] == [(group.member, f"/live/{live.pk}/")]  # the presenter is not told
+    assert "《秋天的雨》示范课" in told.get().text
