@@ -25,7 +25,8 @@ def pytest_collection_modifyitems(config, items):
         "live": bool((shutil.which("nginx") or Path("/usr/sbin/nginx").exists()) and shutil.which("ffmpeg")
                      and Path("/usr/lib/nginx/modules/ngx_rtmp_module.so").exists()),
         "objectstore": bool(os.environ.get("AWS_S3_ENDPOINT_URL") and os.environ.get("AWS_ACCESS_KEY_ID")),
-        "sso": bool(os.environ.get("KEXIANG_TEST_IDP") and os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT")),
+        "sso": bool(os.environ.get("KEXIANG_TEST_IDP") and os.environ.get("OIDC_OP_AUTHORIZATION_ENDPOINT")
+                    and os.environ.get("CAS_SERVER_URL")),
     }
     reasons = {
         "integration": "needs DATABASE_URL=postgres://… and REDIS_URL (see scripts/services/)",

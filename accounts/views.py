@@ -78,4 +78,4 @@ class SignInView(auth_views.LoginView):
         from django.conf import settings  # noqa: PLC0415  (read per request: tests switch it)
 
         return {**super().get_context_data(**kwargs), "sso_enabled": settings.KEXIANG_SSO_ENABLED,
-                "sso_name": settings.KEXIANG_SSO_NAME}
+                "cas_enabled": settings.KEXIANG_CAS_ENABLED, "sso_name": settings.KEXIANG_SSO_NAME}

@@ -5,6 +5,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+import accounts.sso_urls
 import protected_media.views
 from resources import admin_reach
 
@@ -26,6 +27,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("accounts/", include("accounts.urls")),
     path("oidc/", include("accounts.sso_urls")),
+    path("cas/", include(accounts.sso_urls.cas_urlpatterns)),
     path("people/", include("roster.urls")),
     path("notifications/", include("outbox.urls")),
     path("resources/", include("resources.urls")),

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "taggit",
     "django_filters",
     "axes",
+    "django_cas_ng",  # CAS sign-on's tickets (for the cloud's single sign-out); used only when CAS_SERVER_URL is set
     "csp",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -155,10 +156,25 @@ if KEXIANG_SSO_ENABLED:
 OIDC_RP_SIGN_ALGO = os.environ.get("OIDC_RP_SIGN_ALGO", "RS256")
 OIDC_RP_SCOPES = os.environ.get("OIDC_RP_SCOPES", "openid profile phone")
 OIDC_USE_PKCE = True
+OIDC_TIMEOUT = float(os.environ.get("KEXIANG_SSO_TIMEOUT", "10"))  # seconds we wait for the cloud's answer
 OIDC_CREATE_USER = False  # never a second account for a teacher the district already listed
 KEXIANG_SSO_NAME = os.environ.get("KEXIANG_SSO_NAME", "")  # what the button says, e.g. 区教育云; empty: a default
 KEXIANG_SSO_PHONE_CLAIM = os.environ.get("KEXIANG_SSO_PHONE_CLAIM", "phone_number")
 KEXIANG_SSO_STAFF_CLAIM = os.environ.get("KEXIANG_SSO_STAFF_CLAIM", "employee_number")
+# Or CAS (3.0, which many education clouds speak; django-cas-ng) when CAS_SERVER_URL is set: the same matching, the
+# cloud's attributes read as the claims above. The CAS user name itself is the claim "cas:user", so
+# KEXIANG_SSO_STAFF_CLAIM=cas:user says the cloud's login is the staff number.
+CAS_SERVER_URL = os.environ.get("CAS_SERVER_URL", "")
+KEXIANG_SSO_TIMEOUT = OIDC_TIMEOUT
+KEXIANG_CAS_ENABLED = bool(CAS_SERVER_URL)
+if KEXIANG_CAS_ENABLED:
+    AUTHENTICATION_BACKENDS.append("accounts.sso.DistrictCasBackend")
+CAS_VERSION = os.environ.get("CAS_VERSION", "3")
+CAS_CREATE_USER = False  # as above: never a second account
+CAS_LOGIN_MSG = CAS_LOGGED_MSG = None  # the page the teacher lands on says enough
+CAS_STORE_NEXT = False
+CAS_CHECK_NEXT = True
+CAS_IGNORE_REFERER = True  # after signing in, ?next= (this site's own pages only: accounts/sso_urls.py) or home
 LOGIN_REDIRECT_URL_FAILURE = "/accounts/login/"
 LOGIN_URL = "accounts:login"
 WAGTAILADMIN_USER_LOGIN_FORM = "accounts.forms.AdminLoginForm"

@@ -31,5 +31,6 @@ ELASTICSEARCH_URL = ""
 
 # Single sign-on is switched on per test (accounts/tests/test_sso.py), even where CI exports a trial provider's
 # settings (scripts/services/oidc.sh): the other tests sign in with passwords only.
-KEXIANG_SSO_ENABLED = False
-AUTHENTICATION_BACKENDS = [backend for backend in AUTHENTICATION_BACKENDS if not backend.endswith("DistrictSignOnBackend")]
+KEXIANG_SSO_ENABLED = KEXIANG_CAS_ENABLED = False
+AUTHENTICATION_BACKENDS = [backend for backend in AUTHENTICATION_BACKENDS
+                           if not backend.endswith(("DistrictSignOnBackend", "DistrictCasBackend"))]

@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
-# Start (or stop) a throw-away OpenID Connect provider on loopback: a district education cloud's single sign-on
-# for trials and tests (django-oauth-toolkit in scripts/services/oidc-idp/, on gunicorn; the test extra installs it).
-#   scripts/services/oidc.sh start   -> prints the OIDC_* settings Kexiang's sign-in reads, and
+# Start (or stop) a throw-away district education cloud's single sign-on on loopback, for trials and tests: an
+# OpenID Connect provider (django-oauth-toolkit) and a CAS 3.0 server (django-cas-server) over one list of people,
+# in scripts/services/oidc-idp/, on gunicorn; the test extra installs both.
+#   scripts/services/oidc.sh start   -> prints the OIDC_* settings and CAS_SERVER_URL Kexiang's sign-in reads, and
 #                                       KEXIANG_TEST_IDP (the provider's manage.py) and KEXIANG_TEST_IDP_STATE
 #   scripts/services/oidc.sh stop
 # Its one client is "kexiang" with redirect http://localhost/oidc/callback/ and http://127.0.0.1/oidc/callback/ on
-# any port (RFC 8252 loopback). Add a person: IDP_STATE_DIR=$KEXIANG_TEST_IDP_STATE python $KEXIANG_TEST_IDP idp
+# any port (RFC 8252 loopback); CAS lets in any http://localhost or 127.0.0.1 service. Add a person: IDP_STATE_DIR=$KEXIANG_TEST_IDP_STATE python $KEXIANG_TEST_IDP idp
 # person LOGIN PASSWORD --name 李伟 --phone 13800138001 --staff T001
 set -euo pipefail
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -18,8 +19,8 @@ SECRET=kexiang-trial-secret
 up() { curl -fsS -o /dev/null "$BASE/o/.well-known/openid-configuration" 2>/dev/null; }
 case "${1:-start}" in
 start)
-    if ! "$PYTHON" -c "import oauth2_provider" 2>/dev/null; then
-        echo "django-oauth-toolkit is missing: run 'make install-test' first." >&2
+    if ! "$PYTHON" -c "import oauth2_provider, cas_server" 2>/dev/null; then
+        echo "django-oauth-toolkit or django-cas-server is missing: run 'make install-test' first." >&2
         exit 1
     fi
     if ! up; then
@@ -41,6 +42,7 @@ start)
     echo "OIDC_OP_TOKEN_ENDPOINT=$BASE/o/token/"
     echo "OIDC_OP_USER_ENDPOINT=$BASE/o/userinfo/"
     echo "OIDC_OP_JWKS_ENDPOINT=$BASE/o/.well-known/jwks.json"
+    echo "CAS_SERVER_URL=$BASE/cas/"
     echo "KEXIANG_TEST_IDP=$HERE/manage.py"
     echo "KEXIANG_TEST_IDP_STATE=$STATE"
     ;;

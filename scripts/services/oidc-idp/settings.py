@@ -1,5 +1,6 @@
 """A district education cloud's sign-in, for trials and tests: a real OpenID Connect provider (django-oauth-toolkit)
-on loopback, its own database and cookies. Started by scripts/services/oidc.sh; never part of Kexiang itself."""
+and a real CAS 3.0 server (django-cas-server) over one list of people, on loopback, its own database and cookies.
+Started by scripts/services/oidc.sh; never part of Kexiang itself."""
 import os
 from pathlib import Path
 
@@ -10,11 +11,13 @@ DEBUG = False
 ALLOWED_HOSTS = ["127.0.0.1", "localhost"]
 ROOT_URLCONF = "urls"
 INSTALLED_APPS = ["django.contrib.auth", "django.contrib.contenttypes", "django.contrib.sessions",
-                  "oauth2_provider", "idp"]
+                  "django.contrib.messages", "oauth2_provider", "cas_server", "idp"]
 MIDDLEWARE = ["django.contrib.sessions.middleware.SessionMiddleware", "django.middleware.csrf.CsrfViewMiddleware",
-              "django.contrib.auth.middleware.AuthenticationMiddleware"]
-TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [HERE / "templates"],
-              "OPTIONS": {"context_processors": ["django.template.context_processors.request"]}}]
+              "django.contrib.auth.middleware.AuthenticationMiddleware",
+              "django.contrib.messages.middleware.MessageMiddleware"]
+TEMPLATES = [{"BACKEND": "django.template.backends.django.DjangoTemplates", "DIRS": [HERE / "templates"], "APP_DIRS": True,
+              "OPTIONS": {"context_processors": ["django.template.context_processors.request",
+                                                 "django.contrib.messages.context_processors.messages"]}}]
 DATABASES = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": STATE / "idp.sqlite3"}}
 DEFAULT_AUTO_FIELD = "django.db.models.AutoField"
 USE_TZ = True
@@ -30,3 +33,12 @@ OAUTH2_PROVIDER = {
     "PKCE_REQUIRED": True,
     "ALLOW_LOCALHOST_LOOPBACK": True,  # the site under test runs on http://localhost:<any port>
 }
+# CAS: the same people, their mobile and staff numbers released as attributes (idp/cas.py) to the services the
+# `idp client` command lets in (any http://localhost or 127.0.0.1 port). Its pages are ours (no CDN on loopback).
+STATIC_URL = "/static/"
+CAS_AUTH_CLASS = "idp.cas.DistrictCasUser"
+CAS_LOGIN_TEMPLATE = "cas_login.html"
+CAS_WARN_TEMPLATE = CAS_LOGGED_TEMPLATE = CAS_LOGOUT_TEMPLATE = "cas_done.html"
+CAS_SHOW_POWERED = False
+CAS_NEW_VERSION_HTML_WARNING = False
+CAS_NEW_VERSION_EMAIL_WARNING = False

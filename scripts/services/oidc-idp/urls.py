@@ -4,4 +4,5 @@ from django.urls import include, path
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="login.html"), name="login"),
     path("o/", include("oauth2_provider.urls", namespace="oauth2_provider")),
+    path("cas/", include("cas_server.urls", namespace="cas_server")),
 ]

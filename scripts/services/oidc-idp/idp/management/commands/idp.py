@@ -1,6 +1,7 @@
 """The provider's people and its one client, for trials and tests:
-    manage.py idp client ID SECRET REDIRECT_URI...   (made or reset)
+    manage.py idp client ID SECRET REDIRECT_URI...   (made or reset; CAS lets in any loopback service)
     manage.py idp person LOGIN PASSWORD [--name N] [--phone P] [--staff S]"""
+from cas_server.models import ReplaceAttributName, ServicePattern
 from django.contrib.auth.models import User
 from django.core.management.base import BaseCommand
 from oauth2_provider.models import Application
@@ -27,6 +28,9 @@ class Command(BaseCommand):
                 client_id=first, client_secret=second, name="Kexiang", redirect_uris=" ".join(rest),
                 client_type=Application.CLIENT_CONFIDENTIAL, authorization_grant_type=Application.GRANT_AUTHORIZATION_CODE,
                 algorithm=Application.RS256_ALGORITHM, skip_authorization=True)
+            ServicePattern.objects.filter(name=first).delete()
+            service = ServicePattern.objects.create(name=first, pattern=r"^https?://(localhost|127\.0\.0\.1)(:\d+)?/")
+            ReplaceAttributName.objects.create(name="*", service_pattern=service)
         else:
             user, _created = User.objects.get_or_create(username=first)
             user.set_password(second)
