@@ -99,15 +99,15 @@ class _Known:
         self.roles = role_names()
 
 
-def plan_import(rows, *, create_schools=False, only_school=None, progress=None) -> Plan:
+def plan_import(rows, *, create_schools=False, only_school=None, progress=None, progress_every=5000) -> Plan:
     """The plan for `rows` (reading.Row). `only_school`: a school admin's import, every row of that school and no
-    role above 学校管理员. `progress(n)` is called every 5,000 rows."""
+    role above 学校管理员. `progress(n)` is called every `progress_every` rows."""
     known, plan = _Known(), Plan()
     first_line = {}  # username / phone -> the line that named it first
     lines_of_school = defaultdict(int)
     for row in rows:
         plan.rows += 1
-        if progress and plan.rows % 5000 == 0:
+        if progress and plan.rows % progress_every == 0:
             progress(plan.rows)
         _plan_row(row, known, plan, first_line, create_schools, only_school, lines_of_school)
     return plan

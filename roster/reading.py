@@ -94,3 +94,16 @@ def read_rows(data: bytes, filename: str):
     else:
         raise RosterFileError(_("This file is neither UTF-8 nor GB18030 text. Save it as CSV (UTF-8) or XLSX."))
     return _rows(iter(csv.reader(io.StringIO(text))))
+
+
+def row_count_estimate(data: bytes, filename: str) -> int | None:
+    """About how many rows the file holds (for a progress bar): its lines, or the XLSX sheet's stated size."""
+    if filename.lower().endswith(".xlsx") or data[:2] == b"PK":
+        from openpyxl import load_workbook  # noqa: PLC0415
+
+        try:
+            rows = load_workbook(io.BytesIO(data), read_only=True).worksheets[0].max_row
+        except Exception:  # noqa: BLE001  (read_rows says what is wrong with the file)
+            return None
+        return max(0, rows - 1) if rows else None
+    return max(0, data.count(b"\n") - 1 + (0 if data.endswith(b"\n") else 1))

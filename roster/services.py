@@ -23,12 +23,17 @@ class RosterInvalid(ValueError):
         self.plan = plan
 
 
-def people_import(*, rows, create_schools=False, only_school=None, dry_run=False, progress=None) -> Plan:
-    """Plan `rows` and, when every row is good and this is no dry run, apply the plan. Raises RosterInvalid."""
-    plan = plan_import(rows, create_schools=create_schools, only_school=only_school, progress=progress)
+def people_import(*, rows, create_schools=False, only_school=None, dry_run=False, progress=None,
+                  progress_every=5000, before_apply=None) -> Plan:
+    """Plan `rows` and, when every row is good and this is no dry run, apply the plan. Raises RosterInvalid.
+    `before_apply(plan)` is called once the rows are checked, just before the writing starts."""
+    plan = plan_import(rows, create_schools=create_schools, only_school=only_school, progress=progress,
+                       progress_every=progress_every)
     if not plan.ok:
         raise RosterInvalid(plan)
     if not dry_run and plan.changes:
+        if before_apply:
+            before_apply(plan)
         plan_apply(plan)
     return plan
 

@@ -1,30 +1,27 @@
 """The people list from a school admin's (or a district researcher's) browser: upload, see what would change,
-apply; and download the list as it stands."""
-import secrets
-from pathlib import Path
-
-from django.conf import settings
+apply, the page following a long list's progress; and download the list as it stands."""
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponse
-from django.shortcuts import redirect, render
+from django.http import Http404, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_safe
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from accounts.models import User
 
-from .exceptions import RosterFileError
 from .exporting import people_csv, people_rows, people_xlsx
-from .reading import HEADERS, read_rows
-from .services import RosterInvalid, people_import
+from .jobs import import_job_apply, import_job_payload, import_job_start
+from .models import ImportJob
+from .reading import HEADERS
 
 MAX_BYTES = 20 * 1024 * 1024  # 50,000 rows of CSV are about 4 MB
-PREVIEW_ROWS = 50
 
 
 def _scope(user):
-    """(may import, the school they are limited to or None for the whole district)."""
+    """The school an importer is limited to, or None for the whole district; PermissionDenied for the others."""
     if user.is_superuser or user.role == User.Role.DISTRICT_RESEARCHER:
         return None
     if user.role == User.Role.SCHOOL_ADMIN and user.school_id:
@@ -32,37 +29,20 @@ def _scope(user):
     raise PermissionDenied
 
 
-def _pending(token):
-    folder = Path(settings.VAR_DIR) / "roster"
-    return folder / f"{token}.bin" if token and token.isalnum() else None
+def _job_for(request, uid):
+    _scope(request.user)
+    return get_object_or_404(ImportJob, uid=uid, by=request.user)
+
+
+def _context(school, **extra):
+    return {"school": school, "headers": HEADERS, "district": school is None, **extra}
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def import_page(request):
     school = _scope(request.user)
-    context = {"school": school, "headers": HEADERS, "district": school is None}
-    if request.method == "POST" and request.POST.get("action") == "apply":
-        token = request.POST.get("token", "")
-        path = _pending(token)
-        stored = request.session.get("roster_pending", {}).get(token)
-        if path is None or stored is None or not path.exists():
-            messages.error(request, _("That preview has expired. Upload the file again."))
-            return redirect("roster:import")
-        try:
-            plan = people_import(rows=read_rows(path.read_bytes(), stored["name"]), only_school=school,
-                                 create_schools=stored["create_schools"])
-        except RosterInvalid as invalid:  # (someone changed the people since the preview)
-            return render(request, "roster/people_import.html", {**context, "plan": invalid.plan}, status=400)
-        path.unlink(missing_ok=True)
-        request.session["roster_pending"].pop(token, None)
-        request.session.modified = True
-        summary = plan.summary()
-        messages.success(request, _("Imported: %(created)s new people, %(updated)s changed, %(groups)s new groups, "
-                                    "%(memberships)s new memberships.") % {
-            "created": summary["people_created"], "updated": summary["people_updated"],
-            "groups": summary["groups_created"], "memberships": summary["memberships_created"]})
-        return redirect("roster:import")
+    context = _context(school, recent=ImportJob.objects.filter(by=request.user)[:5])
     if request.method == "POST":
         upload = request.FILES.get("file")
         if upload is None:
@@ -70,26 +50,42 @@ def import_page(request):
         elif upload.size > MAX_BYTES:
             context["file_error"] = _("The file is larger than 20 MB. Split it by school and upload each part.")
         else:
-            data = upload.read()
-            create_schools = school is None and request.POST.get("create_schools") == "on"
-            try:
-                plan = people_import(rows=read_rows(data, upload.name), only_school=school,
-                                     create_schools=create_schools, dry_run=True)
-            except RosterFileError as error:
-                context["file_error"] = str(error)
-            except RosterInvalid as invalid:
-                context["plan"] = invalid.plan
-            else:
-                token = secrets.token_hex(16)
-                path = _pending(token)
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
-                request.session.setdefault("roster_pending", {})[token] = {"name": upload.name,
-                                                                          "create_schools": create_schools}
-                request.session.modified = True
-                context.update(plan=plan, token=token, new_people=plan.new_users[:PREVIEW_ROWS],
-                               changed_people=plan.changed_users[:PREVIEW_ROWS])
+            job = import_job_start(by=request.user, school=school, upload=upload, language=get_language(),
+                                   create_schools=school is None and request.POST.get("create_schools") == "on")
+            return redirect("roster:job", job.uid)
     return render(request, "roster/people_import.html", context)
+
+
+@login_required
+@require_safe
+def job_page(request, uid):
+    job = _job_for(request, uid)
+    summary = job.result.get("summary", {})
+    done = _("Imported: %(created)s new people, %(updated)s changed, %(groups)s new groups, %(memberships)s new "
+             "memberships.") % {"created": summary.get("people_created"), "updated": summary.get("people_updated"),
+                                "groups": summary.get("groups_created"),
+                                "memberships": summary.get("memberships_created")}
+    return render(request, "roster/people_import.html",
+                  _context(job.school, job=job, payload=import_job_payload(job=job), result=job.result,
+                           summary=summary, done_message=done if job.state == ImportJob.State.DONE else ""))
+
+
+@login_required
+@require_POST
+def job_apply(request, uid):
+    job = _job_for(request, uid)
+    if job.state != ImportJob.State.CHECKED or not job.result.get("changes"):
+        messages.error(request, _("That preview can no longer be applied. Upload the file again."))
+        return redirect("roster:import")
+    import_job_apply(job=job)
+    return redirect("roster:job", job.uid)
+
+
+@never_cache
+@login_required
+@require_safe
+def job_status(request, uid):
+    return JsonResponse(import_job_payload(job=_job_for(request, uid)))
 
 
 @login_required

@@ -34,7 +34,7 @@ def test_a_school_admin_imports_her_list_on_a_phone(live_server, settings, tmp_p
         assert "新增 2 人" in page.inner_text(".roster-preview")
         screenshot(page, "roster-import-preview")
         page.click("#apply")
-        page.wait_for_url("**/people/import/")
-        assert "已导入：新增 2 人" in page.inner_text("main")
+        page.wait_for_selector(".roster-done")
+        assert "已导入：新增 2 人" in page.inner_text(".roster-done")
         assert page.evaluate("document.documentElement.scrollWidth") <= PHONE["width"]
     assert set(User.objects.filter(school=school).values_list("username", flat=True)) == {"zhaoxiao", "T001", "T002"}

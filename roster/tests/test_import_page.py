@@ -1,14 +1,18 @@
 """The people list from a school admin's browser: preview, apply, only her own school; then a new teacher's first
 sign-in with the first password she gives."""
 import io
+import re
+from datetime import timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import timezone
 from openpyxl import load_workbook
 
 from accounts.models import User
 from research.models import GroupMembership
+from roster.models import ImportJob
 from tests.factories import SchoolFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -26,7 +30,14 @@ def admin(client, settings, tmp_path):
 
 
 def upload(client, text, name="people.csv", **extra):
-    return client.post(reverse("roster:import"), {"file": SimpleUploadedFile(name, ("\ufeff" + text).encode()), **extra})
+    """Upload a list; the answer is its job's page (a small list is checked within the request)."""
+    return client.post(reverse("roster:import"), {"file": SimpleUploadedFile(name, ("\ufeff" + text).encode()), **extra},
+                       follow=True)
+
+
+def apply_url(html):
+    found = re.search(r'action="(/people/import/[0-9a-f-]+/apply/)"', html)
+    return found and found.group(1)
 
 
 def test_a_school_admin_previews_then_applies_her_schools_list(client, admin):
@@ -35,21 +46,35 @@ def test_a_school_admin_previews_then_applies_her_schools_list(client, admin):
     preview = upload(client, text)
     html = preview.content.decode()
     assert preview.status_code == 200 and "2 new people" in html and "1 new research groups" in html
-    assert "李伟" in html and 'name="token"' in html
+    assert "李伟" in html and apply_url(html)
     assert not User.objects.filter(username__in=["T001", "T002"]).exists(), "a preview changes nothing"
+    assert ImportJob.objects.get().file, "the list is kept until it is applied"
 
-    token = html.split('name="token" value="')[1].split('"')[0]
-    applied = client.post(reverse("roster:import"), {"action": "apply", "token": token})
-    assert applied.status_code == 302
-    assert "Imported: 2 new people" in client.get(reverse("roster:import")).content.decode()
+    applied = client.post(apply_url(html), follow=True)
+    assert "Imported: 2 new people" in applied.content.decode()
     liwei = User.objects.get(username="T001")
     assert liwei.school == admin.school and liwei.role == User.Role.GROUP_LEADER
     assert GroupMembership.objects.get(user=liwei).role == GroupMembership.Role.LEADER
-    # the same token twice: expired, nothing more
-    again = client.post(reverse("roster:import"), {"action": "apply", "token": token})
-    assert again.status_code == 302 and User.objects.filter(username__in=["T001", "T002"]).count() == 2
-    # the same file again: nothing to change
+    assert not ImportJob.objects.get().file, "and deleted once applied"
+    # the same preview applied twice: refused, nothing more
+    again = client.post(apply_url(html), follow=True)
+    assert "can no longer be applied" in again.content.decode()
+    assert User.objects.filter(username__in=["T001", "T002"]).count() == 2
+    # the same file again: nothing to change; the import page lists both imports
     assert "Nothing to change" in upload(client, text).content.decode()
+    assert client.get(reverse("roster:import")).content.decode().count("people.csv") == 2
+
+
+def test_a_changed_person_is_shown_by_column_names_and_another_admin_cannot_see_the_job(client, admin):
+    UserFactory(username="T001", full_name="李伟", phone="13800138001", school=admin.school)
+    html = upload(client, HEADER + "城关第一小学,小学,李卫,13800138001,T001,教研组长,语文,\n").content.decode()
+    assert "姓名: 李卫" in html and "角色: Research-group leader" in html
+    job = ImportJob.objects.get()
+    client.force_login(UserFactory(role=User.Role.SCHOOL_ADMIN, school=admin.school))
+    assert client.get(reverse("roster:job", args=[job.uid])).status_code == 404
+    assert client.get(reverse("roster:job_status", args=[job.uid])).status_code == 404
+    assert client.post(reverse("roster:job_apply", args=[job.uid])).status_code == 404
+    assert User.objects.get(username="T001").full_name == "李伟"
 
 
 def test_rows_of_another_school_or_a_researcher_role_are_refused_with_their_lines(client, admin):
@@ -60,7 +85,8 @@ def test_rows_of_another_school_or_a_researcher_role_are_refused_with_their_line
     html = upload(client, text).content.decode()
     assert "2 of 3 rows have a problem, so nothing was changed" in html
     assert "Line 3" in html and "is not your school" in html and "Line 4" in html and "district researcher" in html
-    assert 'name="token"' not in html and not User.objects.filter(username="T001").exists()
+    assert not apply_url(html) and not User.objects.filter(username="T001").exists()
+    assert not ImportJob.objects.get().file, "a list with bad rows is not kept"
 
 
 def test_a_broken_file_says_what_to_do(client, admin):
@@ -85,8 +111,7 @@ def test_the_export_is_her_schools_people_only(client, admin):
 
 def test_a_new_teacher_signs_in_first_with_the_password_her_admin_gives(client, admin):
     upload_text = HEADER + "城关第一小学,小学,李伟,13800138001,T001,教师,语文,\n"
-    token = upload(client, upload_text).content.decode().split('name="token" value="')[1].split('"')[0]
-    client.post(reverse("roster:import"), {"action": "apply", "token": token})
+    client.post(apply_url(upload(client, upload_text).content.decode()))
     teacher = User.objects.get(username="T001")
     people = client.get(reverse("accounts:people"), {"q": "李伟"}).content.decode()
     assert "Has not signed in yet" in people and "Give a first password" in people
@@ -96,3 +121,22 @@ def test_a_new_teacher_signs_in_first_with_the_password_her_admin_gives(client, 
     signed_in = client.post(reverse("accounts:login"), {"username": "13800138001", "password": password})
     assert signed_in.status_code == 302
     assert client.get("/resources/").status_code == 302, "a first password must be replaced before anything else"
+
+
+def test_a_job_waiting_behind_other_work_says_so_and_one_whose_worker_died_says_to_upload_again(client, admin):
+    job = ImportJob.objects.create(by=admin, school=admin.school, file_name="people.csv", rows_total=40000,
+                                   language="en")
+    status = reverse("roster:job_status", args=[job.uid])
+    waiting = client.get(status).json()
+    assert waiting["running"] and waiting["queued"] and "Waiting for the server" in waiting["label"]
+    ImportJob.objects.filter(pk=job.pk).update(started_at=timezone.now(), rows_done=10000)
+    checking = client.get(status).json()
+    assert checking["percent"] == 25 and "Checked 10000 of about 40000 rows" in checking["label"]
+    long_ago = timezone.now() - timedelta(minutes=11)
+    ImportJob.objects.filter(pk=job.pk).update(state=ImportJob.State.APPLYING, started_at=long_ago,
+                                               updated_at=long_ago)
+    stopped = client.get(status).json()
+    assert stopped["stalled"] and not stopped["running"] and "upload the file again" in stopped["label"]
+    page = client.get(reverse("roster:job", args=[job.uid])).content.decode()
+    assert "stopped before it finished" in page and 'id="roster-progress"' not in page
+    assert "stopped" in client.get(reverse("roster:import")).content.decode()
