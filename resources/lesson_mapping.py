@@ -95,20 +95,24 @@ class _Book:
 
 
 class LessonIndex:
-    """The lesson and 篇 nodes of every textbook with a tree, by book and title key; two queries."""
+    """The lesson and 篇 nodes of every textbook with a tree (or of `textbook_ids` only), by book and title key; two
+    queries."""
 
-    def __init__(self):
+    def __init__(self, textbook_ids=None):
+        books, nodes = Textbook.objects.all(), ChapterNode.objects.all()
+        if textbook_ids is not None:
+            books, nodes = books.filter(pk__in=textbook_ids), nodes.filter(textbook_id__in=textbook_ids)
         self.books = {
             pk: _Book(sibling_key(subject_id=s, grade_id=g, grade_label=label, volume_id=v, edition_id=e), curriculum,
                       system)
-            for pk, s, g, label, v, e, curriculum, system in Textbook.objects.values_list(
+            for pk, s, g, label, v, e, curriculum, system in books.values_list(
                 "pk", "subject_id", "grade_id", "grade_label", "volume_id", "edition_id", "curriculum", "school_system")
         }
         self.book_of, self.kind, self.title = {}, {}, {}
         self.by_title = {}  # textbook id -> title key -> [node ids]
         self.unit_of = {}  # node id -> its unit's number
         self.with_children = set()  # nodes with a node below them (a lesson with its 篇)
-        for pk, textbook_id, parent_id, kind, title in ChapterNode.objects.order_by("depth", "position", "pk").values_list(
+        for pk, textbook_id, parent_id, kind, title in nodes.order_by("depth", "position", "pk").values_list(
                 "pk", "textbook_id", "parent_id", "kind", "title"):
             self.book_of[pk], self.kind[pk], self.title[pk] = textbook_id, kind, title
             self.unit_of[pk] = self.unit_of.get(parent_id, "") if parent_id else unit_number(title)
@@ -165,6 +169,16 @@ class LessonIndex:
             first = first or node
         return first if own_node is None else None
 
+    def versions_of(self, node_id) -> list:
+        """The same lesson (or 篇) as `node_id` in the other versions of its book, by title and unit; never a slot."""
+        book = self.books.get(self.book_of.get(node_id))
+        if not self.is_lesson(node_id) or book is None or book.key is None:
+            return []
+        key, unit = title_key(self.title[node_id]), self.unit_of[node_id]
+        found = (self._one(other, key, unit) for other in self.siblings.get(book.key, ())
+                 if other != self.book_of[node_id])
+        return [node for node in found if node is not None]
+
     def _one(self, textbook_id, key, unit):
         if _TRAILING_NUMBER.sub("", key) in self.slots:
             return None
@@ -189,3 +203,24 @@ def _preference(book, own, pk):
         return (book.curriculum != "新教材", book.school_system != Textbook.SchoolSystem.SIX_THREE, pk)
     return (book.curriculum != own.curriculum, book.school_system != own.school_system,
             book.curriculum != "新教材", pk)
+
+
+def same_lesson_in_other_versions(node_ids) -> set:
+    """The lessons among `node_ids` (chapter nodes) in the other versions of their books: 新教材 and the earlier
+    print, 五四 and 六三 学制. Reads only the books concerned: five queries, whatever the catalogue's size."""
+    lessons = dict(ChapterNode.objects.filter(pk__in=node_ids, kind__in=LESSON_KINDS).values_list("pk", "textbook_id"))
+    if not lessons:
+        return set()
+    own = Textbook.objects.filter(pk__in=set(lessons.values())).values_list(
+        "subject_id", "grade_id", "grade_label", "volume_id", "edition_id")
+    keys = {key for s, g, label, v, e in own
+            if (key := sibling_key(subject_id=s, grade_id=g, grade_label=label, volume_id=v, edition_id=e))}
+    if not keys:
+        return set()
+    candidates = Textbook.objects.filter(subject_id__in={k[0] for k in keys}, volume_id__in={k[2] for k in keys},
+                                         edition_id__in={k[3] for k in keys}).values_list(
+        "pk", "subject_id", "grade_id", "grade_label", "volume_id", "edition_id")
+    books = [pk for pk, s, g, label, v, e in candidates
+             if sibling_key(subject_id=s, grade_id=g, grade_label=label, volume_id=v, edition_id=e) in keys]
+    index = LessonIndex(textbook_ids=books)
+    return {other for node in lessons for other in index.versions_of(node)}

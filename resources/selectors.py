@@ -9,6 +9,7 @@ from django.utils import timezone
 from accounts.models import SchoolPairing
 from core.text import as_id
 
+from .lesson_mapping import same_lesson_in_other_versions
 from .models import ChapterNode, Edition, Grade, Resource, ResourceType, Stage, Subject, Textbook, Volume
 
 
@@ -90,16 +91,26 @@ def on_chapters_q(chapter_ids):
 
 
 def related_resources(*, resource, user, limit=8):
-    """Other resources of the same lesson the reader may see: the same chapter node, in this or another edition."""
+    """Other resources of the same lesson the reader may see: the same chapter node, in this or another edition,
+    and the same lesson in the other versions of the book (新教材/旧教材, 五四/六三 学制), each of those marked with
+    its version (`other_version`)."""
     nodes = {resource.chapter_id} if resource.chapter_id else set()
     nodes.update(resource.also_chapters.values_list("pk", flat=True))
     if not nodes and not resource.lesson_title:
         return []
+    nodes |= same_lesson_in_other_versions(nodes)
     same = on_chapters_q(nodes) if nodes else Q(lesson_title=resource.lesson_title, subject_id=resource.subject_id)
-    return list(
+    related = list(
         resource_list_visible(user=user).filter(same).exclude(pk=resource.pk)
-        .select_related("grade", "subject").order_by("-use_count", "-created_at")[:limit]
+        .select_related("grade", "subject", "textbook__edition").order_by("-use_count", "-created_at")[:limit]
     )
+    own = resource.textbook if resource.textbook_id else None
+    for item in related:
+        book = item.textbook
+        if own is not None and book is not None and book.pk != own.pk:
+            edition = book.edition.name if book.edition_id != own.edition_id else ""
+            item.other_version = " · ".join(part for part in (edition, textbook_note(book)) if part)
+    return related
 
 
 # Browse: 学段 → 学科 → 版本 → 册 → 章节. Every count goes through resource_list_visible, so a resource shared with
