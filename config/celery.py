@@ -22,6 +22,7 @@ app.conf.beat_schedule = {
     "send-activity-reminders": {"task": "research.tasks.send_activity_reminders", "schedule": 900.0},
     "sweep-dropped-live-lessons": {"task": "live.tasks.sweep_dropped_live_lessons", "schedule": 60.0},
     "deliver-notifications": {"task": "outbox.tasks.deliver_notifications", "schedule": 60.0},
+    "expire-people-import-lists": {"task": "roster.tasks.expire_import_lists", "schedule": 3600.0},
     # 07:00 by CELERY_TIMEZONE (the site's TIME_ZONE, Beijing): the morning's digest of the day before
     "send-notification-digests": {"task": "outbox.tasks.send_digests", "schedule": crontab(hour=7, minute=0)},
 }

@@ -13,7 +13,7 @@ from core import media_storage
 
 from . import tasks
 from .exceptions import RosterFileError
-from .models import ImportJob
+from .models import PREVIEW_KEPT, STALLED_AFTER, ImportJob
 from .reading import read_rows, row_count_estimate
 from .services import RosterInvalid, people_import
 
@@ -99,6 +99,22 @@ def _finish(job, state, *, result=None, error="", keep_file=False):
         fields["file"] = ""
     ImportJob.objects.filter(pk=job.pk).update(**fields)
     return state
+
+
+def import_jobs_expire() -> int:
+    """Give up previews not applied within PREVIEW_KEPT, and jobs whose worker died, deleting their stored lists
+    (the people's phones are in them). Returns how many."""
+    now = timezone.now()
+    expired = 0
+    for job in ImportJob.objects.filter(state=ImportJob.State.CHECKED, updated_at__lt=now - PREVIEW_KEPT):
+        _finish(job, ImportJob.State.EXPIRED)
+        expired += 1
+    for job in ImportJob.objects.filter(state__in=ImportJob.RUNNING, started_at__isnull=False,
+                                        updated_at__lt=now - STALLED_AFTER):
+        with translation.override(job.language):
+            _finish(job, ImportJob.State.FAILED, error=import_job_payload(job=job)["label"])
+        expired += 1
+    return expired
 
 
 def _errors(plan) -> dict:

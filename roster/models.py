@@ -11,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 from core.media_storage import private_media_storage
 
 STALLED_AFTER = timedelta(minutes=10)  # a started job not heard from for this long has stopped (its worker died)
+PREVIEW_KEPT = timedelta(days=2)  # a preview not applied by then is given up, and its stored list deleted
 
 
 class ImportJob(models.Model):
@@ -21,6 +22,7 @@ class ImportJob(models.Model):
         APPLYING = "applying", _("Applying")
         DONE = "done", _("Imported")
         FAILED = "failed", _("Failed: nothing changed")
+        EXPIRED = "expired", _("Not applied in time: upload again")
 
     RUNNING = (State.CHECKING, State.APPLYING)
 

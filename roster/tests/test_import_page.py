@@ -5,6 +5,7 @@ import re
 from datetime import timedelta
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
@@ -13,6 +14,7 @@ from openpyxl import load_workbook
 from accounts.models import User
 from research.models import GroupMembership
 from roster.models import ImportJob
+from roster.tasks import expire_import_lists
 from tests.factories import SchoolFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -140,3 +142,25 @@ def test_a_job_waiting_behind_other_work_says_so_and_one_whose_worker_died_says_
     page = client.get(reverse("roster:job", args=[job.uid])).content.decode()
     assert "stopped before it finished" in page and 'id="roster-progress"' not in page
     assert "stopped" in client.get(reverse("roster:import")).content.decode()
+
+
+def test_a_preview_not_applied_in_two_days_and_a_dead_job_give_up_their_stored_lists(client, admin):
+    text = HEADER + "城关第一小学,小学,李伟,13800138001,T001,教师,语文,\n"
+    preview = upload(client, text).content.decode()
+    job = ImportJob.objects.get()
+    stored = job.file.name
+    assert job.file.storage.exists(stored)
+    dead = ImportJob.objects.create(by=admin, school=admin.school, file_name="dead.csv", language="en",
+                                    state=ImportJob.State.APPLYING)
+    dead.file.save("list.bin", ContentFile(text.encode()))
+    assert expire_import_lists() == 0, "nothing is old yet"
+    ImportJob.objects.filter(pk=job.pk).update(updated_at=timezone.now() - timedelta(days=3))
+    ImportJob.objects.filter(pk=dead.pk).update(started_at=timezone.now() - timedelta(minutes=30),
+                                                updated_at=timezone.now() - timedelta(minutes=30))
+    assert expire_import_lists() == 2
+    job.refresh_from_db()
+    dead.refresh_from_db()
+    assert job.state == ImportJob.State.EXPIRED and not job.file and not job.file.storage.exists(stored)
+    assert dead.state == ImportJob.State.FAILED and "stopped before it finished" in dead.error and not dead.file
+    assert "can no longer be applied" in client.post(apply_url(preview), follow=True).content.decode()
+    assert not User.objects.filter(username="T001").exists()
