@@ -8,25 +8,22 @@ from media_pipeline.models import MediaAsset
 
 
 class ResourceAdminForm(WagtailAdminModelForm):
-    """Offers a school admin only the videos of their own school's people (and the one already chosen): the
-    list would otherwise name every school's videos, and attaching another school's private video to a
-    resource would show it to that resource's readers. Those who reach every school choose among all."""
+    """Accepts a school admin's choice among the videos of their own school's people (and the one already chosen)
+    only (admin_choosers.videos_in_reach, which the video chooser lists): attaching another school's private
+    video to a resource would show it to that resource's readers. Those who reach every school choose among all."""
 
     def __init__(self, *args, for_user=None, **kwargs):
         super().__init__(*args, for_user=for_user, **kwargs)
-        from .models import ResourceModerationTask  # noqa: PLC0415  (the model names this form: a cycle at the top)
-
         if self.instance.pk is None and not self.instance.external_id:
             self.instance.external_id = f"admin:{uuid.uuid4().hex}"  # required and unique; the form has no field
         if not self.is_bound and self.instance.pending_also_chapter_ids is not None:
             self.initial["also_chapters"] = self.instance.pending_also_chapter_ids  # a draft's, not the row's
         field = self.fields.get("media_asset")
-        if field is None or for_user is None or ResourceModerationTask.reaches_every_school(for_user):
+        if field is None or for_user is None:
             return
-        if for_user.school_id:
-            choices = MediaAsset.objects.filter(owner__school_id=for_user.school_id)
-        else:
-            choices = MediaAsset.objects.filter(owner=for_user)
+        from .admin_choosers import videos_in_reach  # noqa: PLC0415  (the choosers import the models, which name this form)
+
+        choices = videos_in_reach(for_user)
         if self.instance.media_asset_id:
             choices = choices | MediaAsset.objects.filter(pk=self.instance.media_asset_id)
         field.queryset = choices.distinct()

@@ -58,6 +58,31 @@ class ChapterChooser(BaseChooser):
         return chapter_name(instance)
 
 
+class VideoChooser(BaseChooser):
+    """A resource's video: the school's videos grow without bound (a district's admin reaches every school's), so
+    they are found in a modal, not listed in a select box."""
+
+    model = "media_pipeline.MediaAsset"
+    chooser_modal_url_name = "resources_video_chooser:choose"
+    icon = "media"
+    choose_one_text = _("Choose a video")
+    choose_another_text = _("Choose another video")
+    show_edit_link = False
+
+    def get_instance(self, value):
+        if value in (None, ""):
+            return None
+        if isinstance(value, self.model_class):
+            return value
+        return (self.model_class.objects.select_related("owner").filter(pk=value).first()
+                if str(value).isdigit() else None)
+
+    def get_display_title(self, instance):
+        from .admin_choosers import video_name  # noqa: PLC0415  (the choosers import these widgets)
+
+        return video_name(instance)
+
+
 class ChaptersChooser(forms.Widget):
     """Several chapters (a many-to-many field): one chapter chooser per chapter already chosen and `spare` empty
     ones to add more; every chooser posts its id under the field's name, and an empty one is left out, so clearing

@@ -10,7 +10,7 @@ from wagtail.fields import StreamField
 from wagtail.models import DraftStateMixin, LockableMixin, RevisionMixin, Task, TaskState, WorkflowMixin
 
 from .admin_forms import ResourceAdminForm
-from .admin_widgets import ChapterChooser, ChaptersChooser, TextbookChooser
+from .admin_widgets import ChapterChooser, ChaptersChooser, TextbookChooser, VideoChooser
 from .blocks import LessonPlanBlock
 from .licences import Licence
 
@@ -288,7 +288,7 @@ class Resource(WorkflowMixin, DraftStateMixin, LockableMixin, RevisionMixin, mod
         FieldPanel("description"),
         FieldPanel("body"),
         FieldPanel("attachment"),
-        FieldPanel("media_asset"),
+        FieldPanel("media_asset", widget=VideoChooser()),
         FieldPanel("captions"),
         FieldPanel("transcript"),
     ]

@@ -28,7 +28,7 @@ from wagtail.snippets.views.chooser import (
 )
 from wagtail.snippets.views.snippets import SnippetViewSet
 
-from .admin_choosers import chapter_chooser_viewset, textbook_chooser_viewset
+from .admin_choosers import chapter_chooser_viewset, textbook_chooser_viewset, video_chooser_viewset
 from .models import Resource, ResourceModerationTask
 
 
@@ -158,3 +158,8 @@ def register_textbook_chooser():
 @hooks.register("register_admin_viewset")
 def register_chapter_chooser():
     return chapter_chooser_viewset
+
+
+@hooks.register("register_admin_viewset")
+def register_video_chooser():
+    return video_chooser_viewset

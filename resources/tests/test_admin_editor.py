@@ -10,6 +10,7 @@ from wagtail.models import TaskState
 from wagtail.test.utils.form_data import nested_form_data, streamfield
 
 from accounts.models import User
+from media_pipeline.models import MediaAsset
 from resources.models import ChapterNode, Resource, Textbook
 from resources.services import resource_submit_for_moderation
 from tests.factories import ResourceFactory, SchoolFactory, UserFactory
@@ -68,6 +69,9 @@ def test_the_edit_and_create_pages_stay_small_with_the_whole_catalogue(client, c
     first, other = _poems()[:2]
     resource = ResourceFactory(title="古诗三首 课件", textbook=first.textbook, chapter=first)
     resource.also_chapters.set([other])
+    teacher = UserFactory()
+    MediaAsset.objects.bulk_create([MediaAsset(owner=teacher, title=f"第{i}节 录像", source_path="/dev/null")
+                                    for i in range(2000)])  # a district's videos: every one reachable here
     client.force_login(UserFactory(role=User.Role.DISTRICT_RESEARCHER, school=None))
 
     started = time.monotonic()
@@ -77,7 +81,8 @@ def test_the_edit_and_create_pages_stay_small_with_the_whole_catalogue(client, c
     page = edit.content.decode()
     assert len(edit.content) <= PAGE_BYTES_MAX, f"edit page {len(edit.content):,} bytes"
     selects = dict(re.findall(r'<select name="([^"]+)"[^>]*>(.*?)</select>', page, re.S))
-    assert {"textbook", "chapter", "also_chapters"}.isdisjoint(selects)  # choosers, not select boxes
+    assert {"textbook", "chapter", "also_chapters", "media_asset"}.isdisjoint(selects)  # choosers, not select boxes
+    assert "第1999节 录像" not in page
     assert first.textbook.title not in page and other.path not in page  # named by the choosers, not listed
     # what is chosen is named with its book's version, as the site's chapter picker does
     assert first.textbook.curriculum and first.textbook.curriculum in page

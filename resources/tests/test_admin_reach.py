@@ -172,7 +172,7 @@ def test_urls_that_mix_ones_own_resource_with_another_schools_parts_are_refused(
     assert resource_permission_policy.user_has_permission_for_instance(admin, "change", own)
 
 
-def test_the_edit_form_offers_only_the_schools_own_videos(client, schools):
+def test_the_video_chooser_finds_only_the_schools_own_videos_and_the_form_takes_no_other(client, schools):
     from media_pipeline.models import MediaAsset
 
     admin, own = schools["admin"], schools["own"]
@@ -180,11 +180,20 @@ def test_the_edit_form_offers_only_the_schools_own_videos(client, schools):
     theirs = MediaAsset.objects.create(owner=their_teacher, title="远方秘密录像", source_path="/dev/null")
     mine = MediaAsset.objects.create(owner=admin, title="本校录像", source_path="/dev/null")
     client.force_login(admin)
-    edit = client.get(reverse("wagtailsnippets_resources_resource:edit", args=[own.pk])).content.decode()
-    assert "本校录像" in edit and "远方秘密录像" not in edit
-    form = client.get(reverse("wagtailsnippets_resources_resource:edit", args=[own.pk])).context["form"]
-    assert set(form.fields["media_asset"].queryset) == {mine}
-    assert theirs not in form.fields["media_asset"].queryset
+    edit = client.get(reverse("wagtailsnippets_resources_resource:edit", args=[own.pk]))
+    page = edit.content.decode()
+    assert 'name="media_asset"' in page and "远方秘密录像" not in page
+    assert '<select name="media_asset"' not in page, "a chooser, not a list of every video"
+    form = edit.context["form"]
+    assert set(form.fields["media_asset"].queryset) == {mine}, "a posted id of another school's video is refused"
+
+    modal = client.get(reverse("resources_video_chooser:choose")).json()["html"]
+    assert "本校录像" in modal and "远方秘密录像" not in modal
+    searched = client.get(reverse("resources_video_chooser:choose_results"), {"q": "录像"}).content.decode()
+    assert "本校录像" in searched and "远方秘密录像" not in searched
+    chosen = client.get(reverse("resources_video_chooser:chosen", args=[mine.pk])).json()
+    assert chosen["result"]["title"].startswith("本校录像")
+    assert client.get(reverse("resources_video_chooser:chosen", args=[theirs.pk])).status_code == 404
 
 
 def test_a_researcher_may_still_act_in_bulk(client, schools):
