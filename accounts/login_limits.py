@@ -9,6 +9,7 @@
 - While locked, even the right password does not sign in, and every try starts the wait again. The page says
   so in the reader's language (429). A superuser unlocks at /django-admin/axes/accessattempt/ (delete the
   rows) or with `manage.py axes_reset_username NAME` / `axes_reset_ip ADDRESS`.
+- A district sign-on refused (OpenID or CAS: no account matches) is not a failure: nothing was guessed.
 - The address is REMOTE_ADDR, or behind KEXIANG_PROXY_COUNT trusted proxies (nginx: 1) the one the nearest
   of them saw in X-Forwarded-For; a visitor cannot choose it by sending that header.
 
@@ -63,6 +64,13 @@ class LoginAttemptHandler(AxesDatabaseHandler):
             own_limit = per.get(parameter, limit) if isinstance(parameter, str) else limit
             worst = max(worst, math.ceil(failures * limit / own_limit))
         return worst
+
+    def user_login_failed(self, sender, credentials: dict, request=None, **kwargs):
+        """Only a password can be guessed: a sign-on the education cloud vouched for but we refused (no account,
+        two accounts: accounts/sso.py) is no guess, and must not lock a school's shared address."""
+        if "password" not in (credentials or {}):
+            return None
+        return super().user_login_failed(sender, credentials, request, **kwargs)
 
     def reset_user_attempts(self, request, credentials=None) -> int:
         """After a right password, forget that account's failures only. axes would also forget every failure

@@ -9,6 +9,7 @@ import sys
 from urllib.parse import urlsplit
 
 import pytest
+from axes.models import AccessAttempt
 from django.contrib.auth.hashers import make_password
 
 from accounts.models import User
@@ -159,6 +160,7 @@ def test_cas_two_accounts_or_none_are_refused_with_the_reason_on_our_sign_in_pag
         sign_on(page, live_server.url, "nobody@cloud", button="#cas-sign-in")
         assert urlsplit(page.url).path == "/accounts/login/"
         assert "请学校管理员" in page.inner_text(".messages")
+        assert page.locator("#id_username").count() == 1
         assert page.locator("header form[action='/accounts/logout/']").count() == 0
     assert User.objects.count() == accounts
 
@@ -186,3 +188,4 @@ def test_cas_a_cloud_that_is_down_or_answers_nonsense_is_said_and_nobody_is_sign
     assert response.redirect_chain[-1][0] == "/accounts/login/?next=%2Fresearch%2F"
     assert "区教育云登录没有正常应答" in response.content.decode()
     assert "_auth_user_id" not in client.session
+    assert not AccessAttempt.objects.exists(), "a refused sign-on is not a guessed password"
