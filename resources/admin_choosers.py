@@ -107,7 +107,14 @@ def video_name(asset):
     return " · ".join(part for part in (title, owner, length) if part)
 
 
+class VideoSearchForm(TitleSearchForm):
+    q = forms.CharField(label=_("Search term"), required=False,
+                        widget=forms.TextInput(attrs={"placeholder": _("A title or who uploaded it")}))
+
+
 class _VideoLists(_Searched):
+    filter_form_class = VideoSearchForm
+
     def get_object_list(self):
         assets = videos_in_reach(self.request.user).order_by("-created_at", "-pk")
         query = self.filter_form.query()
