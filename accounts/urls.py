@@ -1,4 +1,3 @@
-from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from . import views
@@ -12,7 +11,7 @@ urlpatterns = [
         views.SignInView.as_view(authentication_form=SignInForm),
         name="login",
     ),
-    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("logout/", views.SignOutView.as_view(), name="logout"),
     path("password/forgot/", views.password_forgot, name="password_forgot"),
     path("password/change/", views.PasswordChangeView.as_view(), name="password_change"),
     path("people/", views.people, name="people"),

@@ -4,7 +4,7 @@ from django.contrib import messages
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
@@ -66,6 +66,24 @@ class PasswordChangeView(auth_views.PasswordChangeView):
         response = super().form_valid(form)
         password_changed(user=self.request.user)
         messages.success(self.request, _("Your new password is saved."))
+        return response
+
+
+class SignOutView(auth_views.LogoutView):
+    """Signing out of a session the district's CAS opened signs out of the cloud too, then comes back home: on a
+    school office's shared computer the next teacher's "sign in with the district" must not walk into the
+    previous one's account."""
+
+    def post(self, request, *args, **kwargs):
+        from django.conf import settings  # noqa: PLC0415  (read per request: tests switch it)
+        from django.contrib.auth import BACKEND_SESSION_KEY  # noqa: PLC0415
+        from django_cas_ng.utils import get_cas_client  # noqa: PLC0415
+
+        through_cas = request.session.get(BACKEND_SESSION_KEY, "").endswith("DistrictCasBackend")
+        response = super().post(request, *args, **kwargs)
+        if through_cas and settings.KEXIANG_CAS_ENABLED:
+            home = request.build_absolute_uri(settings.LOGOUT_REDIRECT_URL)
+            return redirect(get_cas_client(service_url=home, request=request).get_logout_url(home))
         return response
 
 

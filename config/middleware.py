@@ -1,3 +1,5 @@
+from urllib.parse import urlsplit
+
 from csp.middleware import CSPMiddleware, PolicyParts
 from django.conf import settings
 from django.http import JsonResponse
@@ -36,6 +38,11 @@ class SiteCSPMiddleware(CSPMiddleware):
         parts = super().get_policy_parts(request, response, report_only=report_only)
         if not report_only and request.path_info.startswith(settings.KEXIANG_CSP_ADMIN_PREFIXES):
             parts.update = {**(parts.update or {}), **self.ADMIN_EXTRA}
+        if not report_only and settings.KEXIANG_CAS_ENABLED and settings.CAS_SERVER_URL:
+            # Signing out of a CAS session goes on to the cloud's sign-out (accounts.views.SignOutView): a form's
+            # redirect, which form-action governs.
+            cloud = urlsplit(settings.CAS_SERVER_URL)
+            parts.update = {**(parts.update or {}), "form-action": [f"{cloud.scheme}://{cloud.netloc}"]}
         return parts
 
 

@@ -126,6 +126,16 @@ def test_cas_an_imported_teacher_signs_in_by_phone_and_no_second_account_is_made
         assert urlsplit(page.url).path == "/research/", "back where the sign-in was asked for"
         assert page.locator("header form[action='/accounts/logout/']").count() == 1, "signed in"
         screenshot(page, "cas-signed-in")
+        # signing out on a shared computer signs out of the cloud too: the next "sign in" asks again
+        page.click("label[for=topnav-toggle]")  # the phone's menu
+        page.click("header form[action='/accounts/logout/'] button")
+        page.wait_for_url(lambda url: urlsplit(url).netloc == urlsplit(live_server.url).netloc
+                          and urlsplit(url).path == "/")  # home, through the cloud's sign-out
+        assert page.locator("header form[action='/accounts/logout/']").count() == 0
+        page.goto(f"{live_server.url}/accounts/login/")
+        page.click("#cas-sign-in")
+        page.wait_for_url(lambda url: urlsplit(url).path == "/cas/login")
+        assert page.locator("#idp-password").count() == 1, "the cloud asks for the password again"
     assert User.objects.count() == accounts
     teacher.refresh_from_db()
     assert teacher.last_login is not None
