@@ -12,21 +12,32 @@ from django.utils.translation import gettext_lazy as _
 from wagtail.admin.widgets import BaseChooser
 
 
-class TextbookChooser(BaseChooser):
-    model = "resources.Textbook"
-    chooser_modal_url_name = "resources_textbook_chooser:choose"
-    icon = "doc-full"
-    choose_one_text = _("Choose a textbook")
-    choose_another_text = _("Choose another textbook")
+class _OneChooser(BaseChooser):
+    """A chooser of one row, found again by its id with the rows its name needs (`related_fields()`)."""
+
     show_edit_link = False
+
+    def related_fields(self):
+        return ()
 
     def get_instance(self, value):
         if value in (None, ""):
             return None
         if isinstance(value, self.model_class):
             return value
-        return (self.model_class.objects.select_related("stage", "subject", "edition", "grade", "volume")
-                .filter(pk=value).first() if str(value).isdigit() else None)
+        return (self.model_class.objects.select_related(*self.related_fields()).filter(pk=value).first()
+                if str(value).isdigit() else None)
+
+
+class TextbookChooser(_OneChooser):
+    model = "resources.Textbook"
+    chooser_modal_url_name = "resources_textbook_chooser:choose"
+    icon = "doc-full"
+    choose_one_text = _("Choose a textbook")
+    choose_another_text = _("Choose another textbook")
+
+    def related_fields(self):
+        return ("stage", "subject", "edition", "grade", "volume")
 
     def get_display_title(self, instance):
         from .selectors import textbook_name  # noqa: PLC0415  (selectors import the models, which use this)
@@ -34,23 +45,17 @@ class TextbookChooser(BaseChooser):
         return textbook_name(instance)
 
 
-class ChapterChooser(BaseChooser):
+class ChapterChooser(_OneChooser):
     model = "resources.ChapterNode"
     chooser_modal_url_name = "resources_chapter_chooser:choose"
     icon = "list-ul"
     choose_one_text = _("Choose a chapter")
     choose_another_text = _("Choose another chapter")
-    show_edit_link = False
 
-    def get_instance(self, value):
+    def related_fields(self):
         from .selectors import CHAPTER_BOOK_RELATED  # noqa: PLC0415
 
-        if value in (None, ""):
-            return None
-        if isinstance(value, self.model_class):
-            return value
-        return (self.model_class.objects.select_related(*CHAPTER_BOOK_RELATED).filter(pk=value).first()
-                if str(value).isdigit() else None)
+        return CHAPTER_BOOK_RELATED
 
     def get_display_title(self, instance):
         from .selectors import chapter_name  # noqa: PLC0415
@@ -58,7 +63,7 @@ class ChapterChooser(BaseChooser):
         return chapter_name(instance)
 
 
-class VideoChooser(BaseChooser):
+class VideoChooser(_OneChooser):
     """A resource's video: the school's videos grow without bound (a district's admin reaches every school's), so
     they are found in a modal, not listed in a select box."""
 
@@ -67,15 +72,9 @@ class VideoChooser(BaseChooser):
     icon = "media"
     choose_one_text = _("Choose a video")
     choose_another_text = _("Choose another video")
-    show_edit_link = False
 
-    def get_instance(self, value):
-        if value in (None, ""):
-            return None
-        if isinstance(value, self.model_class):
-            return value
-        return (self.model_class.objects.select_related("owner").filter(pk=value).first()
-                if str(value).isdigit() else None)
+    def related_fields(self):
+        return ("owner",)
 
     def get_display_title(self, instance):
         from .admin_choosers import video_name  # noqa: PLC0415  (the choosers import these widgets)
